@@ -1,0 +1,92 @@
+"""Pipeline configuration files (TOML).
+
+::
+
+    [pipeline]
+    steps = ["segment"]          # processor names, in order
+    batch_size = 64
+
+    [steps.segment]              # options for one step, passed to its factory
+    allow_empty = false
+
+    [output]
+    format = "jsonl"
+    options = {}                 # options for the output format
+
+Unknown sections or keys are errors (a typo should not be silently ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+from .pipeline import DEFAULT_BATCH_SIZE, DEFAULT_STEPS, PipelineSpec
+
+
+@dataclass(slots=True)
+class Config:
+    steps: list[str] = field(default_factory=lambda: list(DEFAULT_STEPS))
+    step_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    batch_size: int = DEFAULT_BATCH_SIZE
+    output_format: str | None = None
+    output_options: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+
+    def pipeline_spec(self) -> PipelineSpec:
+        return PipelineSpec.from_names(self.steps, self.step_options, self.batch_size)
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], where: str, path: str) -> Any:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise ConfigError(f"{where} has the wrong type ({type(value).__name__})", path=path)
+    return value
+
+
+def parse_config(data: dict[str, Any], path: str = "<config>") -> Config:
+    config = Config(path=path)
+    unknown = set(data) - {"pipeline", "steps", "output"}
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}", path=path)
+    pipeline = _expect(data.get("pipeline", {}), dict, "[pipeline]", path)
+    bad = set(pipeline) - {"steps", "batch_size"}
+    if bad:
+        raise ConfigError(f"unknown key(s) in [pipeline]: {', '.join(sorted(bad))}", path=path)
+    if "steps" in pipeline:
+        steps = _expect(pipeline["steps"], list, "pipeline.steps", path)
+        if not all(isinstance(s, str) and s for s in steps):
+            raise ConfigError("pipeline.steps must be a list of processor names", path=path)
+        config.steps = list(steps)
+    if "batch_size" in pipeline:
+        config.batch_size = _expect(pipeline["batch_size"], int, "pipeline.batch_size", path)
+        if config.batch_size < 1:
+            raise ConfigError("pipeline.batch_size must be >= 1", path=path)
+    steps_opts = _expect(data.get("steps", {}), dict, "[steps]", path)
+    for name, opts in steps_opts.items():
+        config.step_options[name] = dict(_expect(opts, dict, f"[steps.{name}]", path))
+    output = _expect(data.get("output", {}), dict, "[output]", path)
+    bad = set(output) - {"format", "options"}
+    if bad:
+        raise ConfigError(f"unknown key(s) in [output]: {', '.join(sorted(bad))}", path=path)
+    if "format" in output:
+        config.output_format = _expect(output["format"], str, "output.format", path)
+    config.output_options = dict(_expect(output.get("options", {}), dict, "output.options", path))
+    return config
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read a TOML pipeline configuration; errors name the file."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path=name) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config: {exc.strerror}", path=name) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=name) from None
+    return parse_config(data, name)

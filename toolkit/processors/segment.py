@@ -1,0 +1,89 @@
+"""``segment``: raw text -> normalised paragraphs, without removing anything else.
+
+For input that is already clean (wire copy, feed items) or when cleaning is not wanted.
+Blocks separated by blank lines become paragraphs; lines inside a block are joined with
+a space; control characters are removed (and reported).
+"""
+
+from __future__ import annotations
+
+from ..document import Document, Paragraph
+from ..errors import EmptyDocumentError
+from ..pipeline import Processor
+from ..text import normalize_line, split_blocks, strip_controls
+
+_BLOCKS = (
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "blockquote",
+    "pre",
+    "tr",
+    "br",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "figure",
+    "figcaption",
+    "table",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "aside",
+    "nav",
+)
+
+
+def html_to_blocks(markup: str) -> str:
+    """Visible text of an HTML page with a blank line between block elements."""
+    if not markup.strip():
+        return ""
+    from lxml import etree, html
+
+    parser = html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        root = html.document_fromstring(markup.encode("utf-8"), parser=parser)
+    except (etree.ParserError, ValueError):
+        return ""
+    etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
+    for el in root.iter(*_BLOCKS):
+        el.tail = "\n\n" + (el.tail or "")
+        if len(el) == 0 or el.tag == "br":
+            continue
+        el.text = "\n\n" + (el.text or "")
+    body = root.find("body")
+    return (body if body is not None else root).text_content()
+
+
+class Segment(Processor):
+    """Split raw text into normalised paragraphs (no boilerplate removal)."""
+
+    name = "segment"
+
+    def __init__(self, *, allow_empty: bool = False) -> None:
+        self.allow_empty = allow_empty
+
+    def __call__(self, doc: Document) -> Document:
+        if doc.paragraphs:  # already segmented (for example read back from JSONL)
+            return doc
+        raw = html_to_blocks(doc.raw) if doc.raw_format == "html" else doc.raw
+        raw, removed = strip_controls(raw)
+        if removed:
+            doc.warn("control-characters", f"removed {removed} control character(s)", processor=self.name)
+        paragraphs = []
+        for block in split_blocks(raw):
+            text = normalize_line(" ".join(block.splitlines()))
+            if text:
+                paragraphs.append(Paragraph(text))
+        if not paragraphs and not self.allow_empty:
+            raise EmptyDocumentError("no text left in the document", path=doc.source)
+        doc.paragraphs = paragraphs
+        return doc
