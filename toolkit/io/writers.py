@@ -1,0 +1,186 @@
+"""Atomic, idempotent output.
+
+* :func:`atomic_write` writes a temporary file in the target directory, fsyncs it and
+  renames it over the target: a reader (or a crash) never sees a half-written file.
+* :func:`safe_name` turns ids, guids and languages into file names that cannot escape the
+  output directory.
+* :class:`OutputDir` renders documents with a format, writes every output of a document
+  atomically, then records a manifest for the document last. ``--resume`` trusts a
+  document as done only when its manifest exists, matches the run's configuration, and
+  every output it lists is present.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..document import Document
+from ..errors import OutputError
+
+MANIFEST_DIR = ".toolkit"
+_MAX_NAME = 120
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
+
+
+def safe_name(text: str, *, max_length: int = _MAX_NAME) -> str:
+    """A portable file-name component derived from ``text`` (never ``..``, never a path).
+
+    Keeps letters, digits, ``-`` ``_`` ``.``; anything else becomes ``_``. Long names are
+    cut and suffixed with a hash so distinct inputs stay distinct.
+    """
+    norm = unicodedata.normalize("NFKC", text)
+    name = re.sub(r"[^\w.\-]+", "_", norm, flags=re.ASCII).strip("._-") or "_"
+    name = re.sub(r"\.{2,}", ".", name)
+    if _RESERVED.match(name):
+        name = "_" + name
+    if name != text or len(name) > max_length:
+        # the name had to change: a hash of the original keeps distinct inputs distinct
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        name = f"{name[: max_length - 9]}-{digest}"
+    return name
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+_UMASK: int | None = None
+
+
+def _file_mode() -> int:
+    """0o666 minus the process umask: what a plain ``open(path, "w")`` would give."""
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0)
+        os.umask(_UMASK)
+    return 0o666 & ~_UMASK
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, fsync: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory + rename)."""
+    target = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    directory = target.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(target)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), _file_mode())
+            fh.write(data)
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            raise OutputError(f"cannot write: {reason}", path=str(target)) from None
+        raise
+    if fsync:
+        _fsync_dir(directory)
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One output file of a document: a relative file name and its bytes."""
+
+    name: str
+    data: bytes
+    lang: str | None = None
+
+
+class Format(Protocol):
+    """An output format: renders a document into one or more files."""
+
+    name: str
+
+    def render(self, doc: Document) -> list[Rendered]: ...
+
+
+def _check_relative(name: str) -> str:
+    parts = Path(name).parts
+    if not parts or Path(name).is_absolute() or any(p in ("..", ".", "") for p in parts):
+        raise OutputError(f"refusing to write outside the output directory: {name!r}")
+    return name
+
+
+class OutputDir:
+    """Writes rendered documents into a directory, with per-document manifests."""
+
+    def __init__(self, root: str | os.PathLike[str], fmt: Format, *, fingerprint: str = "", fsync: bool = True) -> None:
+        self.root = Path(root)
+        self.format = fmt
+        self.fingerprint = fingerprint
+        self.fsync = fsync
+        self._manifests = self.root / MANIFEST_DIR / "done"
+
+    def prepare(self) -> None:
+        try:
+            self._manifests.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot create the output directory: {exc.strerror or exc}", path=str(self.root)
+            ) from None
+
+    def manifest_path(self, doc_id: str) -> Path:
+        return self._manifests / f"{safe_name(doc_id)}.json"
+
+    def is_complete(self, doc_id: str) -> bool:
+        """True when a previous run wrote every output of this document with this configuration."""
+        try:
+            manifest = json.loads(self.manifest_path(doc_id).read_text("utf-8"))
+        except (OSError, ValueError):
+            return False
+        if not isinstance(manifest, dict) or manifest.get("fingerprint") != self.fingerprint:
+            return False
+        outputs = manifest.get("outputs")
+        if not isinstance(outputs, list):
+            return False
+        return all(isinstance(n, str) and (self.root / n).is_file() for n in outputs)
+
+    def render(self, doc: Document) -> list[Rendered]:
+        outputs = self.format.render(doc)
+        for out in outputs:
+            _check_relative(out.name)
+        return outputs
+
+    def write(self, doc: Document, outputs: Iterable[Rendered] | None = None) -> list[str]:
+        """Render (unless given) and write every output of ``doc``; return the names written."""
+        rendered = list(self.render(doc) if outputs is None else outputs)
+        names: list[str] = []
+        for out in rendered:
+            atomic_write(self.root / out.name, out.data, fsync=self.fsync)
+            names.append(out.name)
+        manifest: dict[str, Any] = {
+            "id": doc.id,
+            "source": doc.source,
+            "fingerprint": self.fingerprint,
+            "outputs": names,
+        }
+        atomic_write(
+            self.manifest_path(doc.id), json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", fsync=self.fsync
+        )
+        return names
