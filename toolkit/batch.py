@@ -1,0 +1,321 @@
+"""Batch conversion: inputs -> pipeline -> atomic outputs, optionally in a process pool.
+
+This is the library behind ``toolkit convert``. It streams: documents are read lazily,
+sent to the pipeline in batches, written as soon as they are done, and only counters and
+failures are kept, so memory does not grow with the number of documents.
+
+With ``jobs > 1`` the main process reads inputs and hands batches of documents to worker
+processes; each worker builds the pipeline and the output format once, processes its
+batch, writes the outputs itself and returns a small result per document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .document import Document
+from .errors import OutputError, ToolkitError, error_record
+from .io.readers import ReadOptions, Source, iter_sources, read_source
+from .io.writers import OutputDir, atomic_write
+from .pipeline import PipelineError, PipelineSpec, chunks
+from .registry import FORMATS
+
+FAILURES_FILE = "failures.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSpec:
+    """A picklable description of where and how outputs are written."""
+
+    outdir: str
+    format: str = "jsonl"
+    options: dict[str, Any] = field(default_factory=dict)
+    fsync: bool = True
+
+    def fingerprint(self, pipeline: PipelineSpec) -> str:
+        """Identifies the configuration that produced an output (for ``--resume``)."""
+        config = {
+            "toolkit": __version__,
+            "steps": [[s.name, dict(s.options)] for s in pipeline.steps],
+            "format": self.format,
+            "options": self.options,
+        }
+        blob = json.dumps(config, sort_keys=True, default=str).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    def build(self, pipeline: PipelineSpec) -> OutputDir:
+        fmt = FORMATS.create(self.format, outdir=self.outdir, **self.options)
+        return OutputDir(self.outdir, fmt, fingerprint=self.fingerprint(pipeline), fsync=self.fsync)
+
+
+@dataclass(slots=True)
+class DocResult:
+    """What happened to one document (small: this is what workers send back)."""
+
+    source: str | None
+    id: str
+    status: str  # "ok" | "failed" | "skipped" | "resumed"
+    outputs: list[str] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+@dataclass(slots=True)
+class BatchSummary:
+    documents: int = 0
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    resumed: int = 0
+    ignored: list[str] = field(default_factory=list)  # files no reader handles
+    seconds: float = 0.0
+    failures: list[DocResult] = field(default_factory=list)
+    stopped_early: bool = False  # fail-fast stopped the run
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def add(self, result: DocResult) -> None:
+        self.documents += 1
+        if result.status == "ok":
+            self.ok += 1
+        elif result.status == "resumed":
+            self.resumed += 1
+        elif result.status == "skipped":
+            self.skipped += 1
+            self.failures.append(result)
+        else:
+            self.failed += 1
+            self.failures.append(result)
+
+    def line(self) -> str:
+        rate = self.documents / self.seconds if self.seconds > 0 else 0.0
+        parts = [f"{self.documents} documents", f"{self.ok} ok", f"{self.failed} failed"]
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped")
+        if self.resumed:
+            parts.append(f"{self.resumed} already done")
+        text = ", ".join(parts) + f" in {self.seconds:.2f} s ({rate:.1f} docs/s)"
+        if self.ignored:
+            text += f"; {len(self.ignored)} unsupported file(s) ignored"
+        return text
+
+
+def result_of(doc: Document, outputs: list[str] | None = None) -> DocResult:
+    status = doc.status
+    error = None
+    if doc.errors:
+        e = doc.errors[0]
+        error = {"code": e.code, "message": e.message, "processor": e.processor, "type": e.type}
+    elif doc.skipped is not None:
+        s = doc.skipped
+        error = {"code": s.code, "message": s.message, "processor": s.processor, "type": None}
+    return DocResult(doc.source, doc.id, status, outputs or [], error, [w.message for w in doc.warnings])
+
+
+class Converter:
+    """Runs one pipeline into one output directory (used in-process and by each worker)."""
+
+    def __init__(self, pipeline: PipelineSpec, output: OutputSpec, *, fail_fast: bool = False) -> None:
+        self.pipeline_spec = pipeline
+        self.pipeline = pipeline.build(fail_fast=fail_fast)
+        self.outdir = output.build(pipeline)
+        self.fail_fast = fail_fast
+
+    def run(self, docs: list[Document]) -> list[DocResult]:
+        results: list[DocResult] = []
+        try:
+            processed = self.pipeline.pipe(docs)
+            for doc in processed:
+                results.append(self._write(doc))
+        except PipelineError as exc:
+            doc = exc.doc
+            record = error_record(exc.cause, processor=exc.step)
+            results.append(DocResult(doc.source, doc.id, "failed", [], record))
+        return results
+
+    def _write(self, doc: Document) -> DocResult:
+        if doc.status != "ok":
+            return result_of(doc)
+        try:
+            names = self.outdir.write(doc)
+        except ToolkitError as exc:
+            record = error_record(exc, processor="write")
+            doc.add_error(record["code"] or "output", record["message"] or "", processor="write", type=record["type"])
+            if self.fail_fast:
+                raise PipelineError(doc, "write", exc) from exc
+            return result_of(doc)
+        except Exception as exc:  # an output format bug must not kill the batch
+            record = error_record(exc, processor="write")
+            doc.add_error(record["code"] or "internal", record["message"] or "", processor="write", type=record["type"])
+            return result_of(doc)
+        return result_of(doc, names)
+
+
+# -- worker processes --------------------------------------------------------------------------
+
+_WORKER: Converter | None = None
+
+
+def _init_worker(pipeline: PipelineSpec, output: OutputSpec, fail_fast: bool) -> None:
+    global _WORKER
+    _WORKER = Converter(pipeline, output, fail_fast=fail_fast)
+
+
+def _work(docs: list[Document]) -> list[DocResult]:
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.run(docs)
+
+
+# -- the batch ----------------------------------------------------------------------------------
+
+
+def _documents(sources: Iterable[Source], options: ReadOptions, summary: BatchSummary) -> Iterator[Document]:
+    for source in sources:
+        if not source.supported:
+            summary.ignored.append(source.display)
+            continue
+        yield from read_source(source, options)
+
+
+def convert(
+    inputs: Iterable[str],
+    pipeline: PipelineSpec,
+    output: OutputSpec,
+    *,
+    jobs: int = 1,
+    resume: bool = False,
+    fail_fast: bool = False,
+    read_options: ReadOptions | None = None,
+    on_result: Callable[[DocResult], None] | None = None,
+) -> BatchSummary:
+    """Convert every input document; return a summary (failures included).
+
+    Raises :class:`~toolkit.errors.ConfigError` for usage errors (missing input, unknown
+    processor or format) before any document is processed.
+    """
+    started = time.perf_counter()
+    summary = BatchSummary()
+    read_options = read_options or ReadOptions()
+    sources = iter_sources(inputs, exclude=[output.outdir])
+    converter_local = Converter(pipeline, output, fail_fast=fail_fast) if jobs <= 1 else None
+    probe = converter_local.outdir if converter_local else output.build(pipeline)  # validates the format now
+    probe.prepare()
+
+    def report(result: DocResult) -> bool:
+        summary.add(result)
+        if on_result is not None:
+            on_result(result)
+        return fail_fast and result.status == "failed"
+
+    def pending_docs() -> Iterator[Document]:
+        for doc in _documents(sources, read_options, summary):
+            if doc.status != "ok":  # unreadable input: report it here, it never reaches a worker
+                if report(result_of(doc)):
+                    summary.stopped_early = True
+                    return
+                continue
+            if resume and probe.is_complete(doc.id):
+                report(DocResult(doc.source, doc.id, "resumed"))
+                continue
+            yield doc
+
+    batches = chunks(pending_docs(), pipeline.batch_size)
+    if converter_local is not None:
+        for batch in batches:
+            if any(report(r) for r in converter_local.run(batch)):
+                summary.stopped_early = True
+                break
+    else:
+        _run_pool(batches, pipeline, output, jobs, fail_fast, report, summary)
+
+    summary.seconds = time.perf_counter() - started
+    write_failures(output.outdir, summary.failures)
+    return summary
+
+
+def _run_pool(
+    batches: Iterator[list[Document]],
+    pipeline: PipelineSpec,
+    output: OutputSpec,
+    jobs: int,
+    fail_fast: bool,
+    report: Callable[[DocResult], bool],
+    summary: BatchSummary,
+) -> None:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(pipeline, output, fail_fast)
+    ) as pool:
+        in_flight: deque[Future[list[DocResult]]] = deque()
+        stop = False
+        for batch in batches:
+            in_flight.append(pool.submit(_work, batch))
+            if len(in_flight) >= 2 * jobs:  # bounded: memory stays flat
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                stop = _collect(in_flight, done, report)
+                if stop:
+                    break
+        while in_flight and not stop:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            stop = _collect(in_flight, done, report)
+        if stop:
+            summary.stopped_early = True
+            for fut in in_flight:
+                fut.cancel()
+
+
+def _collect(
+    in_flight: deque[Future[list[DocResult]]], done: set[Future[list[DocResult]]], report: Callable[[DocResult], bool]
+) -> bool:
+    stop = False
+    for fut in list(in_flight):
+        if fut in done:
+            in_flight.remove(fut)
+            for result in fut.result():
+                stop = report(result) or stop
+    return stop
+
+
+def write_failures(outdir: str | os.PathLike[str], failures: list[DocResult]) -> Path | None:
+    """Write ``failures.jsonl`` (one line per failed or skipped input), or remove a stale one."""
+    path = Path(outdir) / FAILURES_FILE
+    if not failures:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise OutputError(f"cannot remove a stale failures file: {exc.strerror}", path=str(path)) from None
+        return None
+    lines = []
+    for r in failures:
+        error = r.error or {}
+        lines.append(
+            json.dumps(
+                {
+                    "input": r.source,
+                    "id": r.id,
+                    "status": r.status,
+                    "code": error.get("code"),
+                    "error": error.get("message"),
+                    "processor": error.get("processor"),
+                },
+                ensure_ascii=False,
+            )
+        )
+    atomic_write(path, "\n".join(lines) + "\n")
+    return path
