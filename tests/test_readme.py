@@ -1,0 +1,38 @@
+"""The README's promises: its library example runs as written, its commands are what CI runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text("utf-8")
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def test_five_line_library_example_runs_as_written():
+    example = python_blocks()[0]
+    assert len([line for line in example.splitlines() if line.strip()]) == 5
+    proc = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()
+    doc_id, count = first.split()
+    assert len(doc_id) == 16 and int(count) >= 2
+    assert second.startswith('{"schema": 1')
+
+
+def test_ci_runs_the_readme_blocks():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "extract setup" in ci and "extract test" in ci
+    for marker in ("<!-- ci:setup -->", "<!-- ci:test -->"):
+        block = README.split(marker, 1)[1].split("```", 2)[1]
+        assert block.startswith("bash\n")
+
+
+def test_processor_example_is_valid_python():
+    compile(python_blocks()[1], "README", "exec")

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from toolkit.errors import OutputError
+from toolkit.io.writers import atomic_write, safe_name
+
+
+def test_atomic_write_replaces_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "sub" / "out.xml"
+    atomic_write(target, "one")
+    atomic_write(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert os.listdir(target.parent) == ["out.xml"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # like a plain open(), not mkstemp's 0600
+
+
+def test_failure_mid_write_leaves_old_content_and_no_temp(tmp_path, monkeypatch):
+    target = tmp_path / "out.txt"
+    atomic_write(target, "complete old content")
+
+    real_fsync = os.fsync
+
+    def crash(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OutputError, match="disk full"):
+        atomic_write(target, "new content that never lands")
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert target.read_text() == "complete old content"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_read_only_directory(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores directory permissions")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="cannot write"):
+            atomic_write(ro / "x.txt", "data")
+    finally:
+        ro.chmod(0o700)
+
+
+def test_killed_writer_never_leaves_a_partial_file(tmp_path):
+    """SIGKILL a process in the middle of writing big files: the target is old or new, never partial."""
+    target = tmp_path / "big.bin"
+    old = b"o" * 1000
+    atomic_write(target, old)
+    script = textwrap.dedent(f"""
+        import sys
+        from toolkit.io.writers import atomic_write
+        print("ready", flush=True)
+        while True:
+            atomic_write({str(target)!r}, b"n" * 20_000_000)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == b"ready"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    data = target.read_bytes()
+    assert data == old or data == b"n" * 20_000_000
+    # leftover temp files are hidden and never mistaken for outputs
+    assert all(name == "big.bin" or name.startswith(".") for name in os.listdir(tmp_path))
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "../../etc/passwd",
+        "/abs/path",
+        "a/b",
+        "..",
+        ".",
+        "",
+        "CON",
+        "nul.txt",
+        "x" * 500,
+        "urn:newsml:example.com:2024:1",
+        "\x00evil",
+        "ğüşİ",
+    ],
+)
+def test_safe_name_never_escapes(hostile):
+    name = safe_name(hostile)
+    assert name and "/" not in name and "\\" not in name and name not in (".", "..")
+    assert not name.startswith(".") and len(name) <= 120
+    assert name.isascii()
+
+
+def test_safe_name_keeps_plain_names_and_separates_distinct_ones():
+    assert safe_name("4f2a9c0d1e2b3a4c") == "4f2a9c0d1e2b3a4c"
+    assert safe_name("kk-Cyrl") == "kk-Cyrl"
+    assert safe_name("a/b") != safe_name("a_b")
