@@ -78,6 +78,12 @@ class UnsupportedInputError(InputError):
     code = "unsupported-input"
 
 
+class UnsafeInputError(InputError):
+    """XML input with a DTD or entity declarations (XXE, "billion laughs"): refused unread."""
+
+    code = "unsafe-input"
+
+
 # -- processing ------------------------------------------------------------------------------
 
 

@@ -148,6 +148,14 @@ FORMATS = Registry(
             "one JSON document per line: the full Document, translations included",
         ),
         "txt": ("toolkit.io.formats:TextFormat", "title, blank line, paragraphs; one file per language version"),
+        "newsml": (
+            "toolkit.newsml.format:NewsMLFormat",
+            "NewsML-G2 2.35: a newsItem per language version and a packageItem, validated (default)",
+        ),
+        "ninjs": (
+            "toolkit.newsml.ninjs:NinjsFormat",
+            "IPTC ninjs 3.1 JSON: one object per language version + a composite",
+        ),
     },
     error=UnknownFormatError,
 )

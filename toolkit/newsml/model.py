@@ -1,0 +1,544 @@
+"""A Document as the language versions of a story: plain data, ready to be written.
+
+:func:`story_of` does everything NewsML-G2 and ninjs output share: identity and guids,
+language tags, headlines (derived from the first sentence when there is no title), the
+rights statements (with a machine-translation notice on translations), links, parties and
+the hop history, and it makes every string safe for XML (control characters and lone
+surrogates removed and counted, white space runs collapsed). The formats only lay this
+data out; versions and timestamps are settled later (:mod:`toolkit.newsml.versioning`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ..document import Document, Translation
+from ..errors import ValidationError
+from ..text import strip_controls
+from . import ids, langtag
+from .vocab import (
+    HOP_CREATED,
+    HOP_TRANSFORMED,
+    NEWSITEM_TYPE,
+    REL_SOURCE,
+    REL_TRANSLATION_OF,
+    ROLE_TRANSLATOR,
+    RTL_LANGUAGES,
+    TRANSLATION_RELS,
+)
+
+#: Longest headline written; longer titles are cut at a word boundary (and reported).
+MAX_HEADLINE = 300
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_RUNS = re.compile(r"[ \t\r\n]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Who we are, as written into items (format options of ``newsml`` and ``ninjs``)."""
+
+    provider: str = "toolkit"  # id in guids: a domain name or a token
+    provider_name: str | None = None  # human-readable name (default: the id)
+    provider_uri: str | None = None
+    plain_text: bool = False  # also write the body as inlineData text/plain
+
+    def __post_init__(self) -> None:
+        ids.check_provider(self.provider)
+
+
+@dataclass(slots=True)
+class Party:
+    name: str
+    uri: str | None = None
+    literal: str | None = None
+    qcode: str | None = None
+    role: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            k: v
+            for k, v in (
+                ("name", self.name),
+                ("uri", self.uri),
+                ("literal", self.literal),
+                ("qcode", self.qcode),
+                ("role", self.role),
+                ("note", self.note),
+            )
+            if v
+        }
+
+
+@dataclass(slots=True)
+class Link:
+    rel: str
+    href: str | None = None
+    residref: str | None = None
+    version: int | None = None
+    contenttype: str | None = None
+    lang: str | None = None
+    title: str | None = None
+
+
+@dataclass(slots=True)
+class Hop:
+    action: str
+    party: Party | None
+    timestamp: str | None = None
+    ours: bool = False  # our own hop: stamped with the item's versionCreated
+
+
+@dataclass(slots=True)
+class Notice:
+    text: str
+    lang: str | None = None
+
+
+@dataclass(slots=True)
+class ItemModel:
+    """One language version of a story."""
+
+    guid: str
+    lang: str
+    stem: str
+    kind: str  # "original" | "translation"
+    owned: bool  # we number its versions (False: another provider's item passing through)
+    base_version: int
+    headline: str
+    headline_derived: bool
+    paragraphs: list[str]
+    provider: Party
+    content_created: str | None = None
+    content_modified: str | None = None
+    description: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    keywords_lang: str | None = None
+    by: str | None = None
+    creditlines: list[str] = field(default_factory=list)
+    info_source: Party | None = None
+    copyright_holder: str | None = None
+    notices: list[Notice] = field(default_factory=list)
+    contributors: list[Party] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    hops: list[Hop] = field(default_factory=list)
+    rtl: bool = False
+    feed_version_created: str | None = None  # foreign items keep their provider's times
+    feed_first_created: str | None = None
+    translation_of: Link | None = None  # translations: the link to the source item (version set later)
+
+    @property
+    def wordcount(self) -> int:
+        return sum(len(p.split()) for p in self.paragraphs)
+
+
+@dataclass(slots=True)
+class PackageModel:
+    guid: str
+    stem: str
+    lang: str
+    headline: str
+    title: str
+    provider: Party
+
+
+@dataclass(slots=True)
+class Story:
+    key: str
+    original: ItemModel
+    translations: list[ItemModel]
+    package: PackageModel | None  # None when the document is itself a translation read back
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[ItemModel]:
+        return [self.original, *self.translations]
+
+
+# -- text safety -----------------------------------------------------------------------------------
+
+
+class _Cleaner:
+    """Makes strings XML-safe and counts what it had to remove."""
+
+    def __init__(self) -> None:
+        self.removed = 0
+
+    def __call__(self, value: Any) -> str:
+        if value is None:
+            return ""
+        text = value if isinstance(value, str) else str(value)
+        text, count = strip_controls(text)
+        text, surrogates = _SURROGATES.subn("", text)
+        self.removed += count + surrogates
+        return _RUNS.sub(" ", text).strip()
+
+    def texts(self, values: Any) -> list[str]:
+        """Cleaned non-empty strings, in order (paragraphs: repeats kept)."""
+        return [text for text in map(self, values or ()) if text]
+
+    def many(self, values: Any) -> list[str]:
+        """Cleaned non-empty strings without repeats (keywords, credits)."""
+        return list(dict.fromkeys(self.texts(values)))
+
+
+# -- dates ------------------------------------------------------------------------------------------
+
+
+def xs_date_or_datetime(value: str | None) -> str | None:
+    """An ISO 8601 date or date-time as ``xs:date`` / ``xs:dateTime`` (None if unusable)."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text).isoformat()
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.year < 1000:
+        return None
+    out = parsed.isoformat(timespec="seconds")
+    return out[:-6] + "Z" if out.endswith("+00:00") else out
+
+
+def utc_datetime(value: str | datetime | None) -> str | None:
+    """A date-time in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (naive values are taken as UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- headlines --------------------------------------------------------------------------------------
+
+
+def shorten(text: str, limit: int = MAX_HEADLINE) -> str:
+    """``text`` cut to ``limit`` characters at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def derive_headline(paragraphs: list[str]) -> str:
+    """A headline from the first sentence of the body (for pages without a title)."""
+    first = _SENTENCE_END.split(paragraphs[0], maxsplit=1)[0]
+    if first.endswith(".") and not first.endswith(".."):
+        first = first[:-1].rstrip()
+    return shorten(first or paragraphs[0])
+
+
+# -- parties and links -----------------------------------------------------------------------------
+
+
+def _web_origin(url: str | None) -> tuple[str, str] | None:
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.hostname, f"{parts.scheme}://{parts.netloc}/"
+
+
+def safe_uri(url: str | None) -> str | None:
+    """A URI usable in an attribute: white space and controls percent-encoded, or None."""
+    if not url:
+        return None
+    text = url.strip()
+    if not text or not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", text):
+        return None
+    return quote(text, safe=":/?#[]@!$&'()*+,;=%~-._") if re.search(r"[\s\x00-\x1f\x7f]", text) else text
+
+
+def _engine(tr: Translation, clean: _Cleaner) -> str:
+    parts = [clean(tr.engine), clean(tr.model), clean(tr.model_version)]
+    return " ".join(p for p in parts if p) or "machine translation"
+
+
+def _route_note(tr: Translation, clean: _Cleaner) -> str | None:
+    route = [clean(r) for r in tr.route if clean(r)]
+    if len(route) > 2:
+        return "translated via " + ", ".join(route[1:-1]) + f" ({' → '.join(route)})"
+    return None
+
+
+def _copyright_notice(doc: Document, holder: str, clean: _Cleaner) -> str:
+    notice = clean(doc.meta.copyright_notice)
+    if notice:
+        return notice
+    if holder:
+        year = doc.meta.copyright_year
+        return f"© {year} {holder}" if isinstance(year, int) and year > 0 else f"© {holder}"
+    return ""
+
+
+def _mt_notice(src: str, tgt: str, engine: str, holder: str) -> str:
+    text = f"Machine translation ({src} → {tgt}, {engine}) of the original text"
+    if holder:
+        return f"{text} by {holder}; copyright in the original text remains with {holder}."
+    return f"{text}; the copyright holder of the original is not known."
+
+
+def _extra_newsml(doc: Document) -> dict[str, Any]:
+    extra = doc.meta.extra.get("newsml") if isinstance(doc.meta.extra, dict) else None
+    return extra if isinstance(extra, dict) else {}
+
+
+def _extra_links(extra: dict[str, Any], clean: _Cleaner) -> list[Link]:
+    out: list[Link] = []
+    for raw in extra.get("links") or ():
+        if not isinstance(raw, dict):
+            continue
+        rel = clean(raw.get("rel"))
+        if not re.fullmatch(r"[^\s:]+:\S+", rel) or rel == REL_SOURCE:
+            continue
+        version = raw.get("version")
+        out.append(
+            Link(
+                rel=rel,
+                href=safe_uri(raw.get("href")),
+                residref=clean(raw.get("residref")) or None,
+                version=version if isinstance(version, int) and version > 0 else None,
+                contenttype=clean(raw.get("contenttype")) or None,
+                lang=langtag.canonical(raw.get("lang")),
+                title=clean(raw.get("title")) or None,
+            )
+        )
+    return out
+
+
+def _extra_parties(items: Any, clean: _Cleaner) -> list[Party]:
+    out: list[Party] = []
+    for raw in items or ():
+        if isinstance(raw, dict) and clean(raw.get("name")):
+            role = clean(raw.get("role"))
+            out.append(
+                Party(
+                    name=clean(raw.get("name")),
+                    uri=safe_uri(raw.get("uri")),
+                    role=role if re.fullmatch(r"[^\s:]+:\S+", role) else None,
+                    note=clean(raw.get("note")) or None,
+                )
+            )
+    return out
+
+
+def _read_version(extra: dict[str, Any]) -> int:
+    """The version a translation was read back with (a newsMessage), else 1."""
+    info = extra.get("newsml") if isinstance(extra, dict) else None
+    version = info.get("version") if isinstance(info, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) and version > 0 else 1
+
+
+def _is_translation_link(link: Link) -> bool:
+    return link.rel.rsplit(":", 1)[-1] in TRANSLATION_RELS
+
+
+# -- the story ---------------------------------------------------------------------------------------
+
+
+def _language(tag: str | None, text: str, what: str, warnings: list[tuple[str, str]]) -> str:
+    lang = langtag.canonical(tag)
+    if lang is None:
+        if tag:
+            warnings.append(("language", f"{what}: {tag!r} is not a BCP 47 language tag; written as 'und'"))
+        return "und"
+    return langtag.with_script(lang, text)
+
+
+def story_of(doc: Document, settings: Settings) -> Story:
+    """The story of ``doc`` as plain data (raises ValidationError when it cannot be an item)."""
+    clean = _Cleaner()
+    warnings: list[tuple[str, str]] = []
+    where = doc.source or doc.id
+    ident = ids.identity(doc, settings.provider)
+    extra = _extra_newsml(doc)
+
+    paragraphs = clean.texts(p.text for p in doc.paragraphs)
+    if not paragraphs:
+        raise ValidationError("no body text: a NewsML-G2 item needs at least one paragraph", path=where)
+    body_text = " ".join(paragraphs[:20])
+    lang = _language(doc.lang, body_text, "document language", warnings)
+
+    title = clean(doc.title)
+    if title:
+        headline, derived = shorten(title), False
+        if headline != title:
+            warnings.append(("headline", f"title longer than {MAX_HEADLINE} characters: headline shortened"))
+    else:
+        headline, derived = derive_headline(paragraphs), True
+
+    ours = Party(
+        name=clean(settings.provider_name) or settings.provider,
+        literal=settings.provider,
+        uri=safe_uri(settings.provider_uri),
+    )
+    origin = _web_origin(doc.meta.source_url)
+    source_name = clean(doc.meta.provider)
+    if source_name in (settings.provider, settings.provider_name):
+        source_name = ""  # our own item read back: we are its provider, not its source
+    source_name = source_name or (origin[0] if origin else "")
+    info_source = Party(name=source_name, uri=origin[1] if origin else None) if source_name else None
+
+    published = xs_date_or_datetime(doc.meta.published)
+    if doc.meta.published and published is None:
+        warnings.append(("date", f"published date {doc.meta.published!r} is not ISO 8601: left out"))
+    modified = xs_date_or_datetime(doc.meta.modified)
+    if doc.meta.modified and modified is None:
+        warnings.append(("date", f"modified date {doc.meta.modified!r} is not ISO 8601: left out"))
+
+    holder = clean(doc.meta.copyright_holder)
+    notice = _copyright_notice(doc, holder, clean)
+    keywords = clean.many(doc.meta.keywords)
+    credits = clean.many(doc.meta.photo_credits)
+    byline = clean(doc.meta.byline) or None
+    description = clean(doc.meta.description) or None
+
+    links = _extra_links(extra, clean)
+    source_url = safe_uri(doc.meta.source_url)
+    if source_url:
+        links.insert(0, Link(rel=REL_SOURCE, href=source_url, contenttype="text/html"))
+    is_translation_item = any(_is_translation_link(link) for link in links)
+
+    foreign = ident.foreign_guid is not None
+    if foreign:
+        feed_provider = extra.get("provider") if isinstance(extra.get("provider"), dict) else {}
+        provider = Party(
+            name=clean(feed_provider.get("name")) or source_name or "unknown provider",
+            uri=safe_uri(feed_provider.get("uri")),
+            literal=clean(feed_provider.get("literal")) or None,
+            qcode=clean(feed_provider.get("qcode")) or None,
+        )
+        if provider.qcode and not re.fullmatch(r"[^\s:]+:\S+", provider.qcode):
+            provider.qcode = None
+        guid = ident.foreign_guid
+    else:
+        provider = ours
+        guid = ids.item_guid(settings.provider, ident.key, lang)
+    assert guid is not None
+
+    def hops(created_by: Party | None) -> list[Hop]:
+        return [
+            Hop(HOP_CREATED, created_by, published),
+            Hop(HOP_TRANSFORMED, ours, None, ours=not foreign),
+        ]
+
+    source_party = info_source or (Party(name=holder) if holder else None)
+    original = ItemModel(
+        guid=guid,
+        lang=lang,
+        stem=ids.stem(ident.key, lang),
+        kind="original",
+        owned=not foreign,
+        base_version=ident.base_version,
+        headline=headline,
+        headline_derived=derived,
+        paragraphs=paragraphs,
+        provider=provider,
+        content_created=published,
+        content_modified=modified,
+        description=description,
+        keywords=keywords,
+        by=byline,
+        creditlines=credits,
+        info_source=info_source,
+        copyright_holder=holder or None,
+        notices=[Notice(notice)] if notice else [],
+        contributors=_extra_parties(extra.get("contributors"), clean),
+        links=links,
+        hops=hops(provider if foreign else source_party),
+        rtl=langtag.is_rtl(lang, RTL_LANGUAGES),
+        feed_version_created=utc_datetime(extra.get("version_created")) if foreign else None,
+        feed_first_created=utc_datetime(extra.get("first_created")) if foreign else None,
+    )
+
+    translations: list[ItemModel] = []
+    seen = {lang}
+    for key in sorted(doc.translations):
+        tr = doc.translations[key]
+        tr_paragraphs = clean.texts(p.text for p in tr.paragraphs)
+        if not tr_paragraphs:
+            raise ValidationError(f"translation {key!r} has no text: a NewsML-G2 item needs a body", path=where)
+        tr_lang = _language(tr.lang or key, " ".join(tr_paragraphs[:20]), f"translation {key!r}", warnings)
+        if tr_lang in seen:
+            warnings.append(("translation", f"translation {key!r} ({tr_lang}) duplicates another language: left out"))
+            continue
+        seen.add(tr_lang)
+        tr_title = clean(tr.title)
+        tr_headline = shorten(tr_title) if tr_title else derive_headline(tr_paragraphs)
+        engine = _engine(tr, clean)
+        src_lang = langtag.canonical(tr.source_lang) or lang
+        notices = [Notice(notice, lang)] if notice else []
+        notices.append(Notice(_mt_notice(src_lang, tr_lang, engine, holder), "en"))
+        translations.append(
+            ItemModel(
+                guid=ids.item_guid(settings.provider, ident.key, tr_lang),
+                lang=tr_lang,
+                stem=ids.stem(ident.key, tr_lang),
+                kind="translation",
+                owned=True,
+                base_version=_read_version(tr.extra),
+                headline=tr_headline,
+                headline_derived=not tr_title,
+                paragraphs=tr_paragraphs,
+                provider=ours,
+                content_created=published,
+                content_modified=modified,
+                description=clean(tr.extra.get("description")) or None,
+                keywords=keywords,
+                keywords_lang=lang,
+                by=byline,
+                creditlines=credits,
+                info_source=info_source,
+                copyright_holder=holder or None,
+                notices=notices,
+                contributors=[Party(name=engine, role=ROLE_TRANSLATOR, note=_route_note(tr, clean))],
+                links=[Link(rel=REL_SOURCE, href=source_url, contenttype="text/html")] if source_url else [],
+                hops=hops(source_party),
+                rtl=langtag.is_rtl(tr_lang, RTL_LANGUAGES),
+                translation_of=Link(
+                    rel=REL_TRANSLATION_OF,
+                    residref=guid,
+                    contenttype=NEWSITEM_TYPE,
+                    lang=lang,
+                    title=headline,
+                ),
+            )
+        )
+
+    package = None
+    if not is_translation_item:
+        languages = ", ".join(item.lang for item in [original, *translations])
+        package = PackageModel(
+            guid=ids.item_guid(settings.provider, ident.key, ids.PACKAGE_SUFFIX),
+            stem=ids.stem(ident.key, ids.PACKAGE_SUFFIX),
+            lang=lang,
+            headline=headline,
+            title=shorten(f"{headline} ({languages})"),
+            provider=ours,
+        )
+    if clean.removed:
+        warnings.append(
+            ("control-characters", f"removed {clean.removed} character(s) that XML does not allow from the output")
+        )
+    return Story(ident.key, original, translations, package, warnings)

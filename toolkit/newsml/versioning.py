@@ -1,0 +1,185 @@
+"""Versions and timestamps of items written again into the same output directory.
+
+The rule (for the items we own; another provider's item keeps its own version):
+
+* no previous output for the item: version ``base`` (1, or the version it was read with),
+  ``versionCreated`` = ``firstCreated`` = now;
+* a previous output whose **content** is the same: the previous version, versionCreated,
+  firstCreated and generator version are kept, so an identical re-run writes identical
+  bytes (and a receiver sees no new version);
+* content changed: version + 1, ``versionCreated`` = now (never earlier than the previous
+  one), ``firstCreated`` kept, and the builder adds ``signal sig:update``.
+
+"Content" is everything in the item except those stamped values: the digest below walks
+the element tree and leaves out ``@version``, ``versionCreated``, ``firstCreated``, the
+``sig:update`` signal, the generator's ``versioninfo`` and hop timestamps; white space
+between elements is ignored, so indentation does not matter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from lxml import etree
+
+from .. import __version__
+from ..errors import InputError
+from .build import Stamp
+from .model import utc_datetime
+from .vocab import SIG_UPDATE, q
+from .xmlsafe import parse_xml
+
+T = TypeVar("T")
+
+_ITEM_TAGS = {q("newsItem"), q("packageItem")}
+_MESSAGE = q("newsMessage")
+_ITEM_SET = q("itemSet")
+_ITEM_META = q("itemMeta")
+_VERSION_CREATED = q("versionCreated")
+_FIRST_CREATED = q("firstCreated")
+_GENERATOR = q("generator")
+_SIGNAL = q("signal")
+_HOP = q("hop")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What a previous output says about one item."""
+
+    version: int
+    version_created: str | None
+    first_created: str | None
+    generator_version: str | None
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How one item is versioned."""
+
+    owned: bool  # False: another provider's item, its version is theirs
+    base_version: int = 1
+    version_created: str | None = None  # a foreign item's own times (UTC)
+    first_created: str | None = None
+
+
+def xml_digest(root: etree._Element) -> str:
+    """A digest of an item's content, without its version stamps (see the module doc)."""
+    h = hashlib.sha256()
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str) or tag in (_VERSION_CREATED, _FIRST_CREATED):
+            continue
+        if tag == _SIGNAL and el.get("qcode") == SIG_UPDATE:
+            continue
+        attrs = sorted(
+            (k, v)
+            for k, v in el.attrib.items()
+            if not (
+                (el is root and k == "version")
+                or (tag == _GENERATOR and k == "versioninfo")
+                or (tag == _HOP and k == "timestamp")
+            )
+        )
+        h.update(repr((tag, attrs, (el.text or "").strip())).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _previous_of(item: etree._Element) -> tuple[str, Previous] | None:
+    guid = item.get("guid")
+    try:
+        version = int(item.get("version", "1"))
+    except ValueError:
+        return None
+    if not guid or version < 1:
+        return None
+    meta = item.find(_ITEM_META)
+    generator = meta.find(_GENERATOR) if meta is not None else None
+    return guid, Previous(
+        version=version,
+        version_created=utc_datetime(meta.findtext(_VERSION_CREATED)) if meta is not None else None,
+        first_created=utc_datetime(meta.findtext(_FIRST_CREATED)) if meta is not None else None,
+        generator_version=generator.get("versioninfo") if generator is not None else None,
+        digest=xml_digest(item),
+    )
+
+
+def read_previous_xml(paths: Iterable[Path], warn: Callable[[str], None]) -> dict[str, Previous]:
+    """Previous NewsML-G2 outputs (items, packages, messages) by guid; the newest version wins."""
+    found: dict[str, Previous] = {}
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            warn(f"previous output {path.name} unreadable ({exc.strerror}): versions start again")
+            continue
+        try:
+            root = parse_xml(data, str(path))
+        except InputError as exc:
+            warn(f"previous output {path.name} ignored: {exc.message}")
+            continue
+        if root.tag in _ITEM_TAGS:
+            items = [root]
+        elif root.tag == _MESSAGE:
+            item_set = root.find(_ITEM_SET)
+            items = [el for el in (item_set if item_set is not None else ()) if el.tag in _ITEM_TAGS]
+        else:
+            continue
+        for item in items:
+            entry = _previous_of(item)
+            if entry is not None and (entry[0] not in found or found[entry[0]].version < entry[1].version):
+                found[entry[0]] = entry[1]
+    return found
+
+
+def settle(
+    plan: Plan,
+    previous: Previous | None,
+    now: str,
+    build: Callable[[Stamp], T],
+    digest: Callable[[T], str],
+) -> tuple[T, Stamp]:
+    """Build the item with the right version and times (see the module doc)."""
+    generator = __version__
+    if not plan.owned:
+        version = plan.base_version
+        if previous is not None and previous.version == version:
+            keep = Stamp(
+                version,
+                plan.version_created or previous.version_created or now,
+                plan.first_created or previous.first_created or plan.version_created or now,
+                previous.generator_version or generator,
+            )
+            built = build(keep)
+            if digest(built) == previous.digest:
+                return built, keep
+        created = plan.version_created or now
+        stamp = Stamp(version, created, plan.first_created or created, generator)
+        return build(stamp), stamp
+    if previous is None:
+        stamp = Stamp(plan.base_version, now, now, generator)
+        return build(stamp), stamp
+    if previous.version >= plan.base_version:
+        keep = Stamp(
+            previous.version,
+            previous.version_created or now,
+            previous.first_created or previous.version_created or now,
+            previous.generator_version or generator,
+        )
+        built = build(keep)
+        if digest(built) == previous.digest:
+            return built, keep
+    created = max(now, previous.version_created or now)
+    stamp = Stamp(max(previous.version + 1, plan.base_version), created, previous.first_created or created, generator)
+    return build(stamp), stamp
