@@ -37,6 +37,7 @@ READERS: dict[str, str] = {
     ".xhtml": "toolkit.io.readers:read_html",
     ".jsonl": "toolkit.io.readers:read_jsonl",
     ".ndjson": "toolkit.io.readers:read_jsonl",
+    ".xml": "toolkit.newsml.read:read_newsml",
 }
 
 #: File names never taken as input when walking a directory (documentation next to data).
@@ -188,16 +189,21 @@ def sniff_reader(data: bytes) -> Reader:
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"{") and _looks_like_jsonl(data):
         return read_jsonl
-    if head.startswith((b"<!doctype html", b"<html")) or re.search(rb"<(html|body|head|p|div|article)[\s>]", head):
+    if head.startswith((b"<!doctype html", b"<html")):
         return read_html
+    # Specific sniffers before the loose HTML test: a NewsML-G2 item carries XHTML <p>s.
     for prefix, target in SNIFFERS:
         if re.search(prefix, head):
             return _load_reader(target)
+    if re.search(rb"<(html|body|head|p|div|article)[\s>]", head):
+        return read_html
     return read_text
 
 
-#: (regex on the first bytes, "module:function"): extra content sniffers added by other readers.
-SNIFFERS: list[tuple[bytes, str]] = []
+#: (regex on the first bytes, lower-cased, "module:function"): extra content sniffers added by other readers.
+SNIFFERS: list[tuple[bytes, str]] = [
+    (rb"<(?:[a-z0-9_.\-]+:)?(?:newsitem|packageitem|newsmessage)[\s>]", "toolkit.newsml.read:read_newsml"),
+]
 
 
 def _looks_like_jsonl(data: bytes) -> bool:
