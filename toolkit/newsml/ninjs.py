@@ -1,0 +1,280 @@
+"""The ``ninjs`` output format: IPTC ninjs 3.1 JSON, validated before it is written.
+
+The same story data as NewsML-G2 (:mod:`toolkit.newsml.model`), laid out as ninjs: one
+``text`` object per language version (``KEY.LANG.json``) and one ``composite``
+(``KEY.package.json``) whose ``associations`` reference each version by uri (the guid),
+version and language. A translation carries an association ``rel: "translationOf"`` to its
+source and names the engine in ``infoSources`` (role ``translator``); its
+``copyrightNotice`` includes the machine-translation notice. Versions follow the same rule
+as NewsML-G2 (:mod:`toolkit.newsml.versioning`), compared with the previous JSON files.
+
+Validation uses ``jsonschema`` (imported on first use) against the ninjs 3.1 schema shipped
+in ``toolkit.schemas``; the schema's reference to the GeoJSON schema is served from the
+shipped copy, and any other remote reference is refused: nothing goes to the network.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.resources
+import json
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from ..document import Document
+from ..errors import ValidationError
+from ..io.writers import Rendered
+from . import model, versioning
+from .build import ItemRef, Stamp
+from .format import parse_now
+
+PROCESSOR = "ninjs"
+SCHEMA_FILE = "ninjs-schema_3.1.json"
+SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
+GEOJSON_FILE = "GeoJSON-schema.json"
+GEOJSON_URI = "https://geojson.org/schema/GeoJSON.json"
+STANDARD = {"name": "ninjs", "version": "3.1", "schema": SCHEMA_URI}
+_VOLATILE = ("version", "versionCreated", "firstCreated")
+
+Json = dict[str, Any]
+
+
+@functools.cache
+def validator() -> Any:
+    """The ninjs 3.1 validator (jsonschema), built once per process, offline."""
+    import jsonschema
+    from referencing import Registry, Resource
+    from referencing.exceptions import NoSuchResource
+
+    files = importlib.resources.files("toolkit.schemas")
+    schema = json.loads(files.joinpath(SCHEMA_FILE).read_text("utf-8"))
+    geojson = json.loads(files.joinpath(GEOJSON_FILE).read_text("utf-8"))
+
+    def refuse(uri: str) -> Any:
+        raise NoSuchResource(ref=uri)  # never fetched: only the shipped schemas exist
+
+    registry = Registry(retrieve=refuse).with_resource(GEOJSON_URI, Resource.from_contents(geojson))  # type: ignore[call-arg]
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
+
+
+def validate_ninjs(obj: Any) -> list[str]:
+    """Problems of ``obj`` against ninjs 3.1, as ``path: message`` lines (empty: valid)."""
+    errors = sorted(validator().iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
+
+
+def digest(obj: Json) -> str:
+    content = {k: v for k, v in obj.items() if k not in _VOLATILE}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def to_bytes(obj: Json) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# -- objects --------------------------------------------------------------------------------------------
+
+
+def _header(uri: str, kind: str, stamp: Stamp) -> Json:
+    return {
+        "uri": uri,
+        "type": kind,
+        "representationType": "full",
+        "standard": dict(STANDARD),
+        "version": str(stamp.version),
+        "firstCreated": stamp.first_created,
+        "versionCreated": stamp.version_created,
+    }
+
+
+def _date_time(value: str | None) -> str | None:
+    """ninjs date-times need a time and an offset: dates alone and naive times are left out."""
+    if not value or "T" not in value:
+        return None
+    return value if value.endswith("Z") or value[-6] in "+-" else None
+
+
+def item_object(item: model.ItemModel, stamp: Stamp, *, source_version: int | None = None) -> Json:
+    """The ninjs object of one language version."""
+    obj = _header(item.guid, "text", stamp)
+    created = _date_time(item.content_created)
+    if created:
+        obj["contentCreated"] = created
+    obj["pubStatus"] = "usable"
+    if item.copyright_holder:
+        obj["copyrightHolder"] = item.copyright_holder
+    if item.notices:
+        obj["copyrightNotice"] = " ".join(n.text for n in item.notices)
+    obj["language"] = item.lang
+    if item.description:
+        obj["descriptions"] = [{"role": "summary", "contentType": "text/plain", "value": item.description}]
+    text = "\n\n".join(item.paragraphs)
+    obj["bodies"] = [
+        {
+            "role": "main",
+            "contentType": "application/xhtml+xml",
+            "value": "".join(f"<p>{escape(p, quote=False)}</p>" for p in item.paragraphs),
+            "charCount": len(text),
+            "wordCount": item.wordcount,
+        },
+        {"role": "main", "contentType": "text/plain", "value": text},
+    ]
+    obj["headlines"] = [{"role": "main", "contentType": "text/plain", "value": item.headline}]
+    if item.keywords:
+        obj["subjects"] = [{"name": k, "rel": "keyword"} for k in item.keywords]
+    sources: list[Json] = []
+    if item.info_source is not None:
+        sources.append(_party(item.info_source, "originator"))
+    sources.extend(_party(p, (p.role or "contributor").rsplit(":", 1)[-1]) for p in item.contributors)
+    sources.extend({"name": credit, "role": "photographer"} for credit in item.creditlines)
+    if sources:
+        obj["infoSources"] = sources
+    if item.by:
+        obj["by"] = item.by
+    alt_ids = [{"role": "guid", "value": item.guid}]
+    alt_ids.extend({"role": link.rel, "value": link.href} for link in item.links if link.href)
+    obj["altIds"] = alt_ids
+    if item.translation_of is not None:
+        source = item.translation_of
+        assoc: Json = {
+            "name": "source",
+            "rel": "translationOf",
+            "uri": source.residref,
+            "type": "text",
+        }
+        if source_version:
+            assoc["version"] = str(source_version)
+        if source.lang:
+            assoc["language"] = source.lang
+        if source.title:
+            assoc["headlines"] = [{"role": "main", "value": source.title}]
+        obj["associations"] = [assoc]
+    return obj
+
+
+def _party(party: model.Party, role: str) -> Json:
+    out: Json = {"name": party.name, "role": role}
+    if party.uri:
+        out["uri"] = party.uri
+    if party.literal:
+        out["literal"] = party.literal
+    return out
+
+
+def composite_object(pkg: model.PackageModel, refs: list[ItemRef], stamp: Stamp) -> Json:
+    """The ninjs composite that groups the language versions of a story."""
+    obj = _header(pkg.guid, "composite", stamp)
+    obj["pubStatus"] = "usable"
+    obj["language"] = pkg.lang
+    obj["title"] = pkg.title
+    obj["headlines"] = [{"role": "main", "contentType": "text/plain", "value": pkg.headline}]
+    obj["associations"] = [
+        {
+            "name": ref.lang,
+            "rel": "original" if i == 0 else "translation",
+            "uri": ref.guid,
+            "type": "text",
+            "version": str(ref.version),
+            "language": ref.lang,
+            "headlines": [{"role": "main", "value": ref.headline}],
+        }
+        for i, ref in enumerate(refs)
+    ]
+    return obj
+
+
+# -- the format ------------------------------------------------------------------------------------------
+
+
+class NinjsFormat:
+    """ninjs 3.1 JSON: one object per language version and a composite per document."""
+
+    name = "ninjs"
+
+    def __init__(
+        self,
+        *,
+        outdir: str | None = None,
+        provider: str = "toolkit",
+        provider_name: str | None = None,
+        provider_uri: str | None = None,
+        now: str | datetime | None = None,
+    ) -> None:
+        self.outdir = Path(outdir) if outdir else None
+        self.settings = model.Settings(provider=provider, provider_name=provider_name, provider_uri=provider_uri)
+        self.now = parse_now(now)
+
+    def objects(self, doc: Document) -> list[tuple[str, Json, str | None]]:
+        """(file name, ninjs object, language) of each output of ``doc``, validated."""
+        story = model.story_of(doc, self.settings)
+        for code, message in story.warnings:
+            doc.warn(code, message, processor=PROCESSOR)
+        now = self.now or versioning.utc_now()
+        previous = self._previous(story, doc)
+        outputs: list[tuple[str, Json, str | None, Stamp]] = []
+        source_version: int | None = None  # the original's version, once settled
+        for item in story.items:
+            obj, stamp = versioning.settle(
+                versioning.Plan(item.owned, item.base_version, item.feed_version_created, item.feed_first_created),
+                previous.get(item.guid),
+                now,
+                lambda stamp, item=item, source=source_version: item_object(item, stamp, source_version=source),  # type: ignore[misc]
+                digest,
+            )
+            source_version = source_version or stamp.version
+            outputs.append((f"{item.stem}.json", obj, item.lang, stamp))
+        if story.package is not None:
+            pkg = story.package
+            refs = [
+                ItemRef(item.guid, stamp.version, item.lang, item.headline)
+                for item, (_, _, _, stamp) in zip(story.items, outputs, strict=True)
+            ]
+            obj, stamp = versioning.settle(
+                versioning.Plan(owned=True),
+                previous.get(pkg.guid),
+                now,
+                lambda stamp: composite_object(pkg, refs, stamp),
+                digest,
+            )
+            outputs.append((f"{pkg.stem}.json", obj, pkg.lang, stamp))
+        for name, obj, _, _ in outputs:
+            problems = validate_ninjs(obj)
+            if problems:
+                more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+                raise ValidationError(f"{name} is not valid ninjs 3.1: {problems[0]}{more}", path=doc.source or doc.id)
+        return [(name, obj, lang) for name, obj, lang, _ in outputs]
+
+    def render(self, doc: Document) -> list[Rendered]:
+        return [Rendered(name, to_bytes(obj), lang) for name, obj, lang in self.objects(doc)]
+
+    def _previous(self, story: model.Story, doc: Document) -> dict[str, versioning.Previous]:
+        found: dict[str, versioning.Previous] = {}
+        if self.outdir is None:
+            return found
+        stems = [item.stem for item in story.items] + ([story.package.stem] if story.package else [])
+        for stem in stems:
+            path = self.outdir / f"{stem}.json"
+            try:
+                obj = json.loads(path.read_bytes())
+                uri, version = obj["uri"], int(obj["version"])
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                doc.warn("previous-output", f"previous output {path.name} ignored: {exc}", processor=PROCESSOR)
+                continue
+            if isinstance(uri, str) and version > 0:
+                found[uri] = versioning.Previous(
+                    version,
+                    model.utc_datetime(obj.get("versionCreated"))
+                    if isinstance(obj.get("versionCreated"), str)
+                    else None,
+                    model.utc_datetime(obj.get("firstCreated")) if isinstance(obj.get("firstCreated"), str) else None,
+                    None,
+                    digest(obj),
+                )
+        return found
