@@ -36,7 +36,7 @@ def outputs(outdir: Path) -> dict[str, bytes]:
 def test_convert_writes_one_output_per_document(cli, tmp_path):
     src = make_inputs(tmp_path, broken=False)
     out = tmp_path / "out"
-    result = cli("convert", src, "-o", out)
+    result = cli("convert", src, "-o", out, "-f", "jsonl")
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in out.glob("*.jsonl"))
     assert len(files) == 4
@@ -55,7 +55,7 @@ def test_convert_writes_one_output_per_document(cli, tmp_path):
 def test_bad_inputs_fail_alone(cli, tmp_path):
     src = make_inputs(tmp_path)
     out = tmp_path / "out"
-    result = cli("convert", src, "-o", out)
+    result = cli("convert", src, "-o", out, "-f", "jsonl")
     assert result.exit_code == 1
     assert len([p for p in out.glob("*.jsonl") if p.name != "failures.jsonl"]) == 4  # every good document still written
     failures = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
@@ -79,10 +79,10 @@ def test_rerun_overwrites_instead_of_adding(cli, tmp_path):
 def test_resume_skips_complete_documents(cli, tmp_path):
     src = make_inputs(tmp_path, broken=False)
     out = tmp_path / "out"
-    cli("convert", src, "-o", out)
+    cli("convert", src, "-o", out, "-f", "jsonl")
     victim = next(out.glob("*.jsonl"))
     victim.unlink()  # as if the run had been killed before writing it
-    result = cli("convert", src, "-o", out, "--resume")
+    result = cli("convert", src, "-o", out, "--resume", "-f", "jsonl")
     assert result.exit_code == 0
     assert "3 already done" in result.output
     assert victim.exists()
@@ -94,8 +94,8 @@ def test_resume_skips_complete_documents(cli, tmp_path):
 def test_jobs_give_identical_outputs(cli, tmp_path):
     src = make_inputs(tmp_path)
     one, two = tmp_path / "one", tmp_path / "two"
-    r1 = cli("convert", src, "-o", one, "--jobs", "1")
-    r2 = cli("convert", src, "-o", two, "--jobs", "2", "--batch-size", "1")
+    r1 = cli("convert", src, "-o", one, "--jobs", "1", "-f", "jsonl")
+    r2 = cli("convert", src, "-o", two, "--jobs", "2", "--batch-size", "1", "-f", "jsonl")
     assert r1.exit_code == r2.exit_code == 1
     assert outputs(one) == outputs(two)
 
@@ -110,7 +110,7 @@ def test_txt_format(cli, tmp_path):
 
 def test_stdin(cli, tmp_path):
     out = tmp_path / "out"
-    result = cli("convert", "-", "-o", out, input="Tek satır haber.\n".encode())
+    result = cli("convert", "-", "-o", out, "-f", "jsonl", input="Tek satır haber.\n".encode())
     assert result.exit_code == 0
     (doc,) = [Document.from_json(p.read_text()) for p in out.glob("*.jsonl")]
     assert doc.source == "<stdin>" and doc.paragraphs[0].text == "Tek satır haber."
@@ -119,10 +119,10 @@ def test_stdin(cli, tmp_path):
 def test_jsonl_round_trip_between_commands(cli, tmp_path):
     src = make_inputs(tmp_path, broken=False)
     first, second = tmp_path / "first", tmp_path / "second"
-    cli("convert", src, "-o", first)
+    cli("convert", src, "-o", first, "-f", "jsonl")
     joined = tmp_path / "all.jsonl"
     joined.write_text("".join(p.read_text() for p in sorted(first.glob("*.jsonl"))))
-    assert cli("convert", joined, "-o", second).exit_code == 0
+    assert cli("convert", joined, "-o", second, "-f", "jsonl").exit_code == 0
     assert {p.name: Document.from_json(p.read_text()) for p in first.glob("*.jsonl")} == {
         p.name: Document.from_json(p.read_text()) for p in second.glob("*.jsonl")
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +28,26 @@ def assert_round_trip(doc: Document) -> None:
     """Assert that ``doc`` survives JSON serialisation unchanged."""
     again = Document.from_dict(json.loads(json.dumps(doc.to_dict())))
     assert again == doc, f"round trip changed the document {doc.id}"
+
+
+def assert_valid_newsml(
+    xml: bytes | str | os.PathLike[str], *, profile: bool = True, schemas: Iterable[str] | None = None
+) -> None:
+    """Assert that a NewsML-G2 document (bytes, or a path) is valid against IPTC's 2.35 schema
+    and, unless ``profile=False``, the toolkit profile. The message lists every problem with
+    its line number. Unsafe XML (DTDs, entities) fails too.
+    """
+    from .newsml.validate import validate_bytes
+
+    if isinstance(xml, bytes):
+        data, where = xml, "<bytes>"
+    else:
+        where = os.fspath(xml)
+        with open(where, "rb") as fh:
+            data = fh.read()
+    names = list(schemas) if schemas is not None else (["profile", "iptc"] if profile else ["iptc"])
+    issues = validate_bytes(data, where, names)
+    assert not issues, f"{where} is not valid NewsML-G2:\n" + "\n".join(f"  {issue}" for issue in issues)
 
 
 def texts(docs: Iterable[Document]) -> list[list[str]]:

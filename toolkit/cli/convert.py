@@ -11,6 +11,9 @@ from ..errors import ConfigError
 from ..io.readers import ReadOptions
 from .common import Progress, handle_errors, split_list
 
+#: Output format of `convert` unless told otherwise.
+DEFAULT_FORMAT = "newsml"
+
 
 def build_config(config_path: str | None, steps: str | None, batch_size: int | None) -> Config:
     """The one bridge from command-line options and a config file to a library Config."""
@@ -34,7 +37,10 @@ def build_config(config_path: str | None, steps: str | None, batch_size: int | N
     type=click.Path(file_okay=False),
     help="Output directory (created if missing).",
 )
-@click.option("-f", "--format", "fmt", default=None, help="Output format (see `toolkit processors`). [default: jsonl]")
+@click.option(
+    "-f", "--format", "fmt", default=None, help="Output format: newsml, ninjs, jsonl, txt, ... [default: newsml]"
+)
+@click.option("--bundle", is_flag=True, help="newsml: one newsMessage per document holding its package and items.")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Pipeline configuration (TOML).")
 @click.option("--steps", help="Comma-separated processor names, replacing the configured pipeline.")
 @click.option(
@@ -50,6 +56,7 @@ def command(
     inputs: tuple[str, ...],
     outdir: str,
     fmt: str | None,
+    bundle: bool,
     config_path: str | None,
     steps: str | None,
     jobs: int,
@@ -61,14 +68,22 @@ def command(
 ) -> None:
     """Convert INPUT files, directories or globs (`-` for stdin) into OUTDIR.
 
-    Each document goes through the pipeline and is written atomically; names derive
-    from the document id and language, so a re-run overwrites instead of adding copies.
+    Each document goes through the pipeline and is written atomically, by default as
+    NewsML-G2 (a newsItem per language version and a packageItem, validated against
+    IPTC's 2.35 schema and our profile). Names derive from the document's identity and
+    language, so a re-run overwrites instead of adding copies.
     Failed inputs are listed in OUTDIR/failures.jsonl. Exit code 1 when any failed.
     """
     from ..batch import OutputSpec, convert
 
     config = build_config(config_path, steps, batch_size)
-    output = OutputSpec(outdir=outdir, format=fmt or config.output_format or "jsonl", options=config.output_options)
+    fmt = fmt or config.output_format or DEFAULT_FORMAT
+    options = dict(config.output_options)
+    if bundle:
+        if fmt != "newsml":
+            raise ConfigError(f"--bundle applies to --format newsml only (not {fmt!r})")
+        options["bundle"] = True
+    output = OutputSpec(outdir=outdir, format=fmt, options=options)
     meter = Progress(progress)
 
     def on_result(result):  # type: ignore[no-untyped-def]
