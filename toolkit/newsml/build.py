@@ -144,13 +144,18 @@ def _root(name: str, guid: str, version: int, lang: str, rtl: bool = False) -> e
     return root
 
 
-def _catalogs(root: etree._Element) -> None:
+def _catalogs(root: etree._Element, refs: Sequence[str] = (), schemes: Sequence[tuple[str, str]] = ()) -> None:
+    """IPTC's catalog, our own schemes, and any others an item read back relied on."""
     _sub(root, "catalogRef", href=IPTC_CATALOG)
+    for href in refs:
+        _sub(root, "catalogRef", href=href)
     catalog = _sub(root, "catalog")
     for scheme in OWN_SCHEMES:
         el = _sub(catalog, "scheme", alias=scheme.alias, uri=scheme.uri)
         _sub(el, "name", scheme.name, **{XML_LANG: "en"})
         _sub(el, "definition", scheme.definition, **{XML_LANG: "en"})
+    for alias, uri in schemes:
+        _sub(catalog, "scheme", alias=alias, uri=uri)
 
 
 def _party(parent: etree._Element, name: str, party: Party) -> etree._Element:
@@ -214,7 +219,7 @@ def news_item(
 ) -> etree._Element:
     """The ``newsItem`` of one language version (``source_version``: a translation's source item version)."""
     root = _root("newsItem", item.guid, stamp.version, item.lang, item.rtl)
-    _catalogs(root)
+    _catalogs(root, item.catalog_refs, item.schemes)
 
     history = _sub(root, "hopHistory")
     for seq, hop in enumerate(item.hops, 1):

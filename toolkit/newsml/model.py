@@ -24,6 +24,7 @@ from .vocab import (
     HOP_CREATED,
     HOP_TRANSFORMED,
     NEWSITEM_TYPE,
+    OWN_SCHEMES,
     REL_SOURCE,
     REL_TRANSLATION_OF,
     ROLE_TRANSLATOR,
@@ -131,6 +132,8 @@ class ItemModel:
     feed_version_created: str | None = None  # foreign items keep their provider's times
     feed_first_created: str | None = None
     translation_of: Link | None = None  # translations: the link to the source item (version set later)
+    catalog_refs: list[str] = field(default_factory=list)  # other catalogs the item's QCodes need
+    schemes: list[tuple[str, str]] = field(default_factory=list)  # other scheme aliases (alias, uri)
 
     @property
     def wordcount(self) -> int:
@@ -350,6 +353,25 @@ def _read_version(extra: dict[str, Any]) -> int:
     return version if isinstance(version, int) and not isinstance(version, bool) and version > 0 else 1
 
 
+_NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_IPTC_CATALOGS = re.compile(r"^https?://(www\.)?iptc\.org/std/catalog/catalog\.IPTC-G2-Standards_\d+\.xml$")
+
+
+def _extra_catalogs(extra: dict[str, Any], clean: _Cleaner) -> tuple[list[str], list[tuple[str, str]]]:
+    """Catalogs and scheme aliases an item read back declared, other than ours and IPTC's."""
+    own = {scheme.alias for scheme in OWN_SCHEMES}
+    refs = [u for u in (safe_uri(r) for r in extra.get("catalog_refs") or () if isinstance(r, str)) if u]
+    refs = [r for r in dict.fromkeys(refs) if not _IPTC_CATALOGS.match(r)]  # ours is the newest IPTC one
+    schemes: dict[str, str] = {}
+    for raw in extra.get("schemes") or ():
+        if not isinstance(raw, dict):
+            continue
+        alias, uri = clean(raw.get("alias")), safe_uri(raw.get("uri"))
+        if uri and _NCNAME.match(alias) and alias not in own and alias not in schemes:
+            schemes[alias] = uri
+    return refs, list(schemes.items())
+
+
 def _is_translation_link(link: Link) -> bool:
     return link.rel.rsplit(":", 1)[-1] in TRANSLATION_RELS
 
@@ -444,6 +466,7 @@ def story_of(doc: Document, settings: Settings) -> Story:
         ]
 
     source_party = info_source or (Party(name=holder) if holder else None)
+    catalog_refs, schemes = _extra_catalogs(extra, clean)
     original = ItemModel(
         guid=guid,
         lang=lang,
@@ -470,6 +493,8 @@ def story_of(doc: Document, settings: Settings) -> Story:
         rtl=langtag.is_rtl(lang, RTL_LANGUAGES),
         feed_version_created=utc_datetime(extra.get("version_created")) if foreign else None,
         feed_first_created=utc_datetime(extra.get("first_created")) if foreign else None,
+        catalog_refs=catalog_refs,
+        schemes=schemes,
     )
 
     translations: list[ItemModel] = []

@@ -33,7 +33,7 @@ from ..errors import UnsupportedInputError
 from ..text import normalize_line, split_blocks
 from . import langtag
 from .vocab import ITEM_TEXT, NAR, REL_SOURCE, TRANSLATION_RELS, XML_LANG, q
-from .xmlsafe import parse_xml
+from .xmlsafe import head_bytes, parse_xml
 
 if TYPE_CHECKING:
     from ..io.readers import ReadOptions
@@ -47,15 +47,17 @@ _ROUTE = re.compile(r"\(([^()]+(?: → [^()]+)+)\)\s*$")
 
 def root_name(data: bytes) -> str | None:
     """The local name of the root element, from the first bytes (no parsing)."""
-    head = data[:65536]
-    for match in _ROOT_NAME.finditer(head):
-        return match.group(1).decode("ascii", "replace")
-    return None
+    match = _ROOT_NAME.search(_strip_comments(head_bytes(data)))
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _strip_comments(head: bytes) -> bytes:
+    return re.sub(rb"<!--.*?-->", b"", head, flags=re.S)
 
 
 def read_newsml(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
     """Documents from a NewsML-G2 file (``.xml`` files with another root go to other readers)."""
-    name = root_name(data.lstrip(b"\xef\xbb\xbf"))
+    name = root_name(data)
     if name not in ROOTS:
         yield from _other_xml(data, source, options, name)
         return
@@ -169,6 +171,16 @@ def _links(item_meta: etree._Element | None) -> list[dict[str, Any]]:
     return out
 
 
+def _schemes(parent: etree._Element) -> list[dict[str, str]]:
+    """Scheme aliases declared in inline catalogs (kept so the item's QCodes still resolve)."""
+    return [
+        {"alias": scheme.get("alias").strip(), "uri": scheme.get("uri").strip()}
+        for catalog in parent.iterfind(q("catalog"))
+        for scheme in catalog.iterfind(q("scheme"))
+        if scheme.get("alias") and scheme.get("uri")
+    ]
+
+
 def _is_translation_link(link: dict[str, Any]) -> bool:
     return str(link.get("rel", "")).rsplit(":", 1)[-1] in TRANSLATION_RELS
 
@@ -224,6 +236,10 @@ def item_document(item: etree._Element, source: str, encoding: str = "utf-8") ->
             meta.source_url = link["href"]
     extra: dict[str, Any] = {
         "item_class": item_class or None,
+        "catalog_refs": list(
+            dict.fromkeys(el.get("href").strip() for el in item.iterfind(q("catalogRef")) if el.get("href"))
+        ),
+        "schemes": _schemes(item),
         "version_created": _first_text(item_meta, "versionCreated") or None,
         "first_created": _first_text(item_meta, "firstCreated") or None,
         "provider": provider,
@@ -283,10 +299,22 @@ def message_documents(message: etree._Element, source: str, encoding: str = "utf
     """The stories of a ``newsMessage``: originals with their translations attached."""
     item_set = message.find(q("itemSet"))
     items = [el for el in (item_set if item_set is not None else ()) if isinstance(el.tag, str)]
+    header = message.find(q("header"))
+    header_refs = (
+        [el.get("href").strip() for el in header.iterfind(q("catalogRef")) if el.get("href")]
+        if header is not None
+        else []
+    )
+    header_schemes = _schemes(header) if header is not None else []
     docs: list[Document] = []
     for el in items:
         if el.tag == q("newsItem"):
-            docs.append(item_document(el, source, encoding))
+            doc = item_document(el, source, encoding)
+            if header_refs or header_schemes:  # the message's catalogs apply to every item in it
+                extra = doc.meta.extra.setdefault("newsml", {})
+                extra["catalog_refs"] = list(dict.fromkeys([*header_refs, *extra.get("catalog_refs", [])]))
+                extra["schemes"] = [*header_schemes, *extra.get("schemes", [])]
+            docs.append(doc)
     by_guid = {d.meta.guid: d for d in docs if d.meta.guid}
     attached: set[int] = set()
     for doc in docs:

@@ -147,7 +147,7 @@ def validate_bytes(
     try:
         root = parse_xml(data, source)
     except InputError as exc:
-        return [Issue(exc.message, "xml")]
+        return [Issue(exc.message, "xml", getattr(exc, "line", None), getattr(exc, "column", None))]
     out: list[Issue] = []
     for item in schemas:
         if isinstance(item, str):

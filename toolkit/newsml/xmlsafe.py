@@ -34,9 +34,29 @@ def parser() -> etree.XMLParser:
     )
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def head_bytes(data: bytes, size: int = 65536) -> bytes:
+    """The start of ``data`` as UTF-8 bytes (UTF-16/32 with a BOM transcoded), for sniffing."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            chunk = data[len(bom) : len(bom) + 4 * size]
+            return chunk.decode(encoding, "ignore").encode("utf-8")[:size]
+    return data[:size].removeprefix(b"\xef\xbb\xbf")
+
+
 def parse_xml(data: bytes, source: str) -> etree._Element:
-    """The root element of ``data``; raises InputError (UnsafeInputError for DTDs) naming ``source``."""
-    head = data[:65536]
+    """The root element of ``data``; raises InputError (UnsafeInputError for DTDs) naming ``source``.
+
+    A parse error carries ``line`` and ``column`` attributes.
+    """
+    head = head_bytes(data)
     root_tag = _ROOT_TAG.search(head)
     match = _DECLARATION.search(head, 0, root_tag.start() if root_tag else len(head))
     if match is not None:
@@ -49,7 +69,9 @@ def parse_xml(data: bytes, source: str) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         line = f" (line {exc.lineno}, column {exc.offset})" if exc.lineno else ""
         message = (exc.msg or str(exc)).split(", line ")[0]
-        raise InputError(f"not well-formed XML: {message}{line}", path=source) from None
+        error = InputError(f"not well-formed XML: {message}{line}", path=source)
+        error.line, error.column = exc.lineno or None, exc.offset or None  # type: ignore[attr-defined]
+        raise error from None
     except ValueError as exc:  # e.g. an encoding lxml cannot handle
         raise InputError(f"cannot parse XML: {exc}", path=source) from None
     docinfo = root.getroottree().docinfo
