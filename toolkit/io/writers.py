@@ -60,6 +60,41 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+TEMP_SUFFIX = ".tmp"
+_TEMP = re.compile(r"^\..*\.(\d+)\.[^.]+" + re.escape(TEMP_SUFFIX) + "$")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temp_files(directory: str | os.PathLike[str]) -> int:
+    """Remove temporary files left in ``directory`` by writers that died (killed mid-write).
+
+    Temporary names carry the writer's pid, so files of a live writer are left alone.
+    """
+    removed = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _TEMP.match(entry.name)
+        if match and not _alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed += 1
+    return removed
+
+
 _UMASK: int | None = None
 
 
@@ -80,7 +115,7 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, fsync: bool
     directory = target.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=directory)
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(target)) from None
     try:
@@ -138,8 +173,11 @@ class OutputDir:
         self._manifests = self.root / MANIFEST_DIR / "done"
 
     def prepare(self) -> None:
+        """Create the directory and clear temporary files of writers that died."""
         try:
             self._manifests.mkdir(parents=True, exist_ok=True)
+            sweep_temp_files(self.root)
+            sweep_temp_files(self._manifests)
         except OSError as exc:
             raise OutputError(
                 f"cannot create the output directory: {exc.strerror or exc}", path=str(self.root)
