@@ -84,10 +84,11 @@ class BatchSummary:
     seconds: float = 0.0
     failures: list[DocResult] = field(default_factory=list)
     stopped_early: bool = False  # fail-fast stopped the run
+    report_error: str | None = None  # failures.jsonl could not be written (e.g. disk full)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.report_error else 0
 
     def add(self, result: DocResult) -> None:
         self.documents += 1
@@ -244,7 +245,10 @@ def convert(
         _run_pool(batches, pipeline, output, jobs, fail_fast, report, summary)
 
     summary.seconds = time.perf_counter() - started
-    write_failures(output.outdir, summary.failures)
+    try:
+        write_failures(output.outdir, summary.failures)
+    except OutputError as exc:
+        summary.report_error = str(exc)
     return summary
 
 
