@@ -16,19 +16,19 @@ def test_disk_full_fails_affected_documents_only(cli, tmp_path, monkeypatch):
     assert cli("convert", src, "-o", out).exit_code == 0
     before = outputs(out)
 
-    real_fsync = os.fsync
+    real_mkstemp = tempfile.mkstemp
     calls = {"n": 0}
 
-    def fsync_until_full(fd):
+    def mkstemp_until_full(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] > 3:  # the disk fills up after a few writes
+        if calls["n"] > 3:  # the disk fills up after a few files
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_fsync(fd)
+        return real_mkstemp(*args, **kwargs)
 
-    monkeypatch.setattr(os, "fsync", fsync_until_full)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_until_full)
     (src / "new.txt").write_text("A new story arrives.\n\nIt needs space on the disk.")
     result = cli("convert", src, "-o", out, "-f", "txt")
-    monkeypatch.setattr(os, "fsync", real_fsync)
+    monkeypatch.undo()
     assert result.exit_code == 1
     assert "disk full" in result.output
     after = outputs(out)
