@@ -103,3 +103,15 @@ def test_text_starting_like_magic_is_text():
 def test_plausibility_prefers_right_table():
     data = TR.encode("cp1254")
     assert plausibility(data.decode("cp1254")) > plausibility(data.decode("cp1252"))
+
+
+def test_detector_ranks_our_candidates():
+    from toolkit.io.decode import _detector_order
+
+    order = _detector_order(RU.encode("cp1251"))
+    assert order and order[0] in ("cp1251", "mac-cyrillic")
+
+
+def test_short_ambiguous_legacy_text_still_decodes():
+    decoded = decode("Şu".encode("cp1254"))
+    assert decoded.text == "Şu" and decoded.encoding == "cp1254"

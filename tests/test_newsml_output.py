@@ -36,19 +36,28 @@ def render(doc, **options):  # type: ignore[no-untyped-def]
 
 
 def test_every_sample_converts_to_valid_items_and_packages(cli, tmp_path):
-    """The default pipeline (segment only, no title yet) on every sample: all valid."""
+    """The default pipeline and format on every sample page and feed: all valid."""
     out = tmp_path / "out"
     result = cli("convert", SAMPLES, "-o", out)
     assert result.exit_code == 0, result.output
     files = sorted(out.glob("*.xml"))
-    assert len(files) == 2 * len(list(SAMPLES.glob("*.txt")) + list(SAMPLES.glob("*.html")))
+    packages = [p for p in files if p.name.endswith(".package.xml")]
+    pages = sorted(SAMPLES.glob("*.txt")) + sorted(SAMPLES.glob("*.html"))
+    assert len(packages) > len(pages) and len(files) == 2 * len(packages)  # one language version each
     for path in files:
+        root = assert_official_valid(path, path.name)
+        if path in packages:
+            assert all((out / ref.get("href")).is_file() for ref in root.iterfind(".//n:itemRef", NS))
+    # pages have no title until cleaning finds one: the headline is their first sentence
+    pages_out = tmp_path / "pages"
+    assert cli("convert", *pages, "-o", pages_out).exit_code == 0
+    for path in pages_out.glob("*.xml"):
         root = assert_official_valid(path, path.name)
         if path.name.endswith(".package.xml"):
             continue
         headline = root.findtext("n:contentMeta/n:headline", namespaces=NS)
         first_p = root.find(".//h:body/h:p", NS).text
-        assert headline and first_p.startswith(headline.rstrip("…"))  # derived from the first sentence
+        assert headline and first_p.startswith(headline.rstrip("…"))
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)

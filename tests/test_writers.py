@@ -105,3 +105,18 @@ def test_safe_name_keeps_plain_names_and_separates_distinct_ones():
     assert safe_name("4f2a9c0d1e2b3a4c") == "4f2a9c0d1e2b3a4c"
     assert safe_name("kk-Cyrl") == "kk-Cyrl"
     assert safe_name("a/b") != safe_name("a_b")
+
+
+def test_sweep_removes_only_temp_files_of_dead_writers(tmp_path):
+    from toolkit.io.writers import sweep_temp_files
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    (tmp_path / f".out.xml.{dead_pid}.abc123.tmp").write_text("partial")
+    (tmp_path / f".out.xml.{os.getpid()}.def456.tmp").write_text("being written by us")
+    (tmp_path / "out.xml").write_text("complete")
+    (tmp_path / ".hidden-but-not-ours").write_text("x")
+    assert sweep_temp_files(tmp_path) == 1
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [f".out.xml.{os.getpid()}.def456.tmp", "out.xml", ".hidden-but-not-ours"]
+    )

@@ -24,9 +24,9 @@ from typing import Any
 
 from . import __version__
 from .document import Document
-from .errors import OutputError, ToolkitError, error_record
+from .errors import OutputError, error_record
 from .io.readers import ReadOptions, Source, iter_sources, read_source
-from .io.writers import OutputDir, atomic_write
+from .io.writers import OutputDir, Rendered, atomic_write
 from .pipeline import PipelineError, PipelineSpec, chunks
 from .registry import FORMATS
 
@@ -84,10 +84,11 @@ class BatchSummary:
     seconds: float = 0.0
     failures: list[DocResult] = field(default_factory=list)
     stopped_early: bool = False  # fail-fast stopped the run
+    report_error: str | None = None  # failures.jsonl could not be written (e.g. disk full)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.report_error else 0
 
     def add(self, result: DocResult) -> None:
         self.documents += 1
@@ -137,33 +138,35 @@ class Converter:
         self.fail_fast = fail_fast
 
     def run(self, docs: list[Document]) -> list[DocResult]:
-        results: list[DocResult] = []
+        """Process one batch and write it; one result per document, in order."""
         try:
-            processed = self.pipeline.pipe(docs)
-            for doc in processed:
-                results.append(self._write(doc))
-        except PipelineError as exc:
-            doc = exc.doc
+            processed = list(self.pipeline.pipe(docs))
+        except PipelineError as exc:  # fail-fast
             record = error_record(exc.cause, processor=exc.step)
-            results.append(DocResult(doc.source, doc.id, "failed", [], record))
+            return [DocResult(exc.doc.source, exc.doc.id, "failed", [], record)]
+        rendered: list[tuple[Document, list[Rendered]]] = []
+        for doc in processed:
+            if doc.status != "ok":
+                continue
+            try:
+                rendered.append((doc, self.outdir.render(doc)))
+            except Exception as exc:  # a rendering/validation error fails this document only
+                self._fail(doc, exc)
+        written = dict(zip((id(d) for d, _ in rendered), self.outdir.write_batch(rendered), strict=True))
+        results = []
+        for doc in processed:
+            outcome = written.get(id(doc))
+            if isinstance(outcome, OutputError):
+                self._fail(doc, outcome)
+                outcome = None
+            results.append(result_of(doc, outcome))
+            if self.fail_fast and doc.status == "failed":
+                break
         return results
 
-    def _write(self, doc: Document) -> DocResult:
-        if doc.status != "ok":
-            return result_of(doc)
-        try:
-            names = self.outdir.write(doc)
-        except ToolkitError as exc:
-            record = error_record(exc, processor="write")
-            doc.add_error(record["code"] or "output", record["message"] or "", processor="write", type=record["type"])
-            if self.fail_fast:
-                raise PipelineError(doc, "write", exc) from exc
-            return result_of(doc)
-        except Exception as exc:  # an output format bug must not kill the batch
-            record = error_record(exc, processor="write")
-            doc.add_error(record["code"] or "internal", record["message"] or "", processor="write", type=record["type"])
-            return result_of(doc)
-        return result_of(doc, names)
+    def _fail(self, doc: Document, exc: BaseException) -> None:
+        record = error_record(exc, processor="write")
+        doc.add_error(record["code"] or "output", record["message"] or "", processor="write", type=record["type"])
 
 
 # -- worker processes --------------------------------------------------------------------------
@@ -244,7 +247,10 @@ def convert(
         _run_pool(batches, pipeline, output, jobs, fail_fast, report, summary)
 
     summary.seconds = time.perf_counter() - started
-    write_failures(output.outdir, summary.failures)
+    try:
+        write_failures(output.outdir, summary.failures)
+    except OutputError as exc:
+        summary.report_error = str(exc)
     return summary
 
 

@@ -38,7 +38,7 @@ def content_id(text: str) -> str:
     """
     norm = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     norm = norm.lstrip("\ufeff").strip()
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @dataclass(slots=True)

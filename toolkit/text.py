@@ -6,8 +6,8 @@ import re
 import unicodedata
 
 # C0/C1 control characters XML 1.0 forbids or that never belong in news text (tab and
-# newline are kept), plus noncharacters.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# newline are kept), lone surrogates (only reachable through JSON escapes) and noncharacters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]+")
 _ZERO_WIDTH = re.compile("[\u200b\u2060]")
 _BLANK_SPLIT = re.compile(r"\n[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]*\n\s*")

@@ -35,9 +35,9 @@ def main(verbose: int, quiet: bool, log_format: str) -> None:
 
 
 def _register() -> None:
-    from . import convert, processors, validate
+    from . import convert, processors, stream, validate, watch
 
-    for module in (convert, processors, validate):
+    for module in (convert, processors, stream, watch, validate):
         main.add_command(module.command)
 
 

@@ -109,6 +109,8 @@ def command(
     )
     meter.close()
     click.echo(summary.line(), err=True)
+    if summary.report_error:
+        click.echo(f"Error: {summary.report_error}", err=True)
     if summary.stopped_early:
         click.echo("Stopped at the first failure (--fail-fast).", err=True)
     raise SystemExit(summary.exit_code)

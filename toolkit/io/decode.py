@@ -17,9 +17,10 @@ Order of decisions:
 from __future__ import annotations
 
 import codecs
-import itertools
+import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import BinaryInputError, EmptyInputError, EncodingError
@@ -89,8 +90,6 @@ _BAD = (
     | {chr(c) for c in range(0x2500, 0x2600)}
 )  # box drawing from cp866 misreads
 
-_WORD = re.compile(r"\w+")
-
 
 @dataclass(slots=True)
 class Decoded:
@@ -123,49 +122,54 @@ def _text_control_ratio(text: str) -> float:
     return bad / max(1, len(sample))
 
 
-def _case_flip(word: str) -> bool:
-    """A lower-case letter followed by upper-case ones inside a word ("уЕЗПДОС")."""
-    return any(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
+def _deleter(chars: Iterable[str]) -> dict[int, None]:
+    return dict.fromkeys(map(ord, chars))
+
+
+_DEL_GOOD = _deleter(_GOOD)
+_DEL_BAD = _deleter(
+    _BAD | {"\ufffd"} | {chr(c) for c in range(0xE000, 0xF900)} | {chr(c) for c in range(0, 32)} - set("\t\n\r\x0c\x1b")
+)
+_DEL_LETTER = _deleter(c for c in map(chr, range(0xC0, 0x530)) if c.isalpha())
+_DEL_UPPER = _deleter(c for c in map(chr, range(0xC0, 0x530)) if c.isupper())
+# A lower-case letter followed by upper-case ones inside a word ("уЕЗПДОС"): KOI8-R read as
+# cp1251 inverts case. And Latin and Cyrillic letters touching inside a word.
+_FLIP = re.compile(r"[a-z\u00df-\u00ff\u0430-\u045f][A-Z\u00c0-\u00de\u0400-\u042f]{2}")
+_MIXED = re.compile(r"[A-Za-z\u00c0-\u024f][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z\u00c0-\u024f]")
+
+
+def _count(text: str, table: dict[int, None]) -> int:
+    return len(text) - len(text.translate(table))
 
 
 def plausibility(text: str) -> float:
     """How plausible a decoded text is for our languages: higher is better (<= 1)."""
-    good = bad = other = 0
-    for ch in text:
-        if ch < "\x80":
-            continue
-        if ch in _GOOD:
-            good += 1
-        elif ch in _BAD or ch == "\ufffd":
-            bad += 1
-        else:
-            cat = unicodedata.category(ch)
-            if cat.startswith("L"):
-                other += 1
-            elif cat in ("Cc", "Co", "Cn", "So"):
-                bad += 1
-            else:
-                other += 1
-    mixed = 0
-    if good + bad + other:
-        for word in _WORD.findall(text[:20000]):
-            if word.isascii():
-                continue
-            if _case_flip(word):  # "уЕЗПДОС": KOI8-R read as cp1251 inverts case
-                mixed += 1
-                continue
-            has_latin = any("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f" for c in word)
-            has_cyr = any("\u0400" <= c <= "\u04ff" for c in word)
-            if has_latin and has_cyr:
-                mixed += 1
-    total = good + bad + other
+    total = len(text) - len(text.encode("ascii", "ignore"))
     if total == 0:
         return 1.0
+    good = _count(text, _DEL_GOOD)
+    bad = _count(text, _DEL_BAD)
+    other = max(0, total - good - bad)
+    head = text[:2000]
+    mixed = (len(_FLIP.findall(head)) + len(_MIXED.findall(head))) * max(1.0, len(text) / max(len(head), 1))
     score = (good + 0.3 * other - 4.0 * bad - 3.0 * mixed) / total
-    letters = [c for c in text[:20000] if c.isalpha() and c >= "\x80"]
-    if len(letters) > 20 and sum(c.isupper() for c in letters) > 0.5 * len(letters):
+    letters = _count(text, _DEL_LETTER)
+    if letters > 20 and _count(text, _DEL_UPPER) > 0.5 * letters:
         score -= 0.5  # mostly capitals: the case of the table is inverted (KOI8-R vs cp1251)
     return score
+
+
+def _sample(data: bytes, limit: int = 4096) -> bytes:
+    """The lines that hold non-ASCII bytes (where encodings differ), up to ``limit`` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    for line in data[: _SAMPLE * 4].splitlines():
+        if not line.isascii():
+            parts.append(line)
+            size += len(line) + 1
+            if size >= limit:
+                break
+    return b"\n".join(parts) or data[:limit]
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -183,47 +187,95 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _legacy_candidates(sample: bytes) -> list[str]:
-    names: list[str] = []
+def _detector_order(sample: bytes) -> list[str]:
+    """charset-normalizer's ranking of our candidate encodings for ``sample`` (best first)."""
     try:
         from charset_normalizer import from_bytes
 
-        for match in from_bytes(sample, steps=3, chunk_size=512, threshold=0.3):
-            names.append(codecs.lookup(match.encoding).name)
-            if len(names) >= 6:
-                break
-    except Exception:  # the detector is advisory only; our own list follows
-        pass
-    for name in LEGACY_CANDIDATES:
-        canon = codecs.lookup(name).name
-        if canon not in names:
-            names.append(canon)
-    # Prefer our newsroom encodings when scores tie: rank by our list, then the detector's order.
-    order = {codecs.lookup(n).name: i for i, n in enumerate(LEGACY_CANDIDATES)}
-    return sorted(dict.fromkeys(names), key=lambda n: order.get(n, len(order)))
+        matches = from_bytes(
+            sample[:4096], steps=1, chunk_size=1024, threshold=0.3, cp_isolation=list(LEGACY_CANDIDATES)
+        )
+        return [codecs.lookup(m.encoding).name for m in matches]
+    except Exception:  # the detector is advisory only
+        return []
+
+
+_HIGH = bytes(range(0x80, 0x100))
+
+
+@functools.cache
+def _byte_classes(encoding: str) -> tuple[bytes, bytes, bytes, bytes]:
+    """For a single-byte encoding: its high bytes that decode to good / bad / letter / upper-case chars."""
+    good, bad, letter, upper = bytearray(), bytearray(), bytearray(), bytearray()
+    for b in _HIGH:
+        try:
+            ch = bytes([b]).decode(encoding)
+        except UnicodeDecodeError:
+            bad.append(b)
+            continue
+        if ch in _GOOD:
+            good.append(b)
+        elif ch in _BAD or unicodedata.category(ch) in ("Cc", "Co", "Cn", "So"):
+            bad.append(b)
+        if ch.isalpha():
+            letter.append(b)
+            if ch.isupper():
+                upper.append(b)
+    return bytes(good), bytes(bad), bytes(letter), bytes(upper)
+
+
+def _byte_score(sample: bytes, encoding: str) -> float:
+    """``plausibility`` computed on the bytes (fast): same weights, no text decoding."""
+    good_b, bad_b, letter_b, upper_b = _byte_classes(encoding)
+    n = len(sample)
+    total = n - len(sample.translate(None, _HIGH))
+    if total == 0:
+        return 1.0
+    good = n - len(sample.translate(None, good_b))
+    bad = n - len(sample.translate(None, bad_b))
+    score = (good + 0.3 * max(0, total - good - bad) - 4.0 * bad) / total
+    letters = n - len(sample.translate(None, letter_b))
+    if letters > 20 and n - len(sample.translate(None, upper_b)) > 0.5 * letters:
+        score -= 0.5
+    return score
+
+
+_CANDIDATES = tuple(dict.fromkeys(codecs.lookup(n).name for n in LEGACY_CANDIDATES))
 
 
 def _best_legacy(data: bytes) -> tuple[str, str, float]:
-    """Choose a single-byte encoding for ``data``: (text, encoding, score)."""
-    sample = data[:_SAMPLE]
-    best: tuple[float, int, str] | None = None
-    for rank, name in enumerate(_legacy_candidates(sample)):
-        try:
-            text = sample.decode(name)
-        except UnicodeDecodeError:
+    """Choose a single-byte encoding for ``data``: (text, encoding, score).
+
+    Every candidate is scored on the bytes (cheap); the close contenders are checked on
+    decoded text for Latin/Cyrillic letters mixed inside words and for inverted case. When
+    contenders that decode differently stay within a hair of each other, charset-normalizer's
+    ranking breaks the tie.
+    """
+    sample = _sample(data)
+    scored = [(_byte_score(sample, name), name) for name in _CANDIDATES]
+    top = max(score for score, _ in scored)
+    finalists: list[tuple[float, str, str]] = []
+    for score, name in scored:
+        if score < top - 0.3:
             continue
-        score = plausibility(text)
-        key = (score, -rank, name)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    if best is None:
-        raise EncodingError("cannot decode: no known encoding fits (try --encoding)")
-    score, _, name = best
+        head = sample[:1500].decode(name, errors="replace")
+        nonascii = max(1, len(head) - len(head.encode("ascii", "ignore")))
+        penalty = 3.0 * (len(_FLIP.findall(head)) + len(_MIXED.findall(head))) / nonascii
+        finalists.append((score - penalty, name, head))
+    finalists.sort(key=lambda f: -f[0])  # stable: our preference order breaks exact ties
+    best_score, best_name, best_head = finalists[0]
+    # "close": less than one character's worth of evidence apart
+    total = max(1, len(sample) - len(sample.translate(None, _HIGH)))
+    close = [f for f in finalists[1:] if (best_score - f[0]) * total < 1.0 and f[2] != best_head]
+    if close:
+        order = {name: i for i, name in enumerate(_detector_order(sample))}
+        contenders = [finalists[0], *close]
+        best_score, best_name, _ = min(contenders, key=lambda f: order.get(f[1], len(order)))
     try:
-        text = data.decode(name)
+        text = data.decode(best_name)
     except UnicodeDecodeError:
-        text = data.decode(name, errors="replace")
-    return text, name, score
+        text = data.decode(best_name, errors="replace")
+    return text, best_name, best_score
 
 
 def decode(data: bytes, *, encoding: str | None = None, path: str | None = None) -> Decoded:

@@ -37,7 +37,10 @@ READERS: dict[str, str] = {
     ".xhtml": "toolkit.io.readers:read_html",
     ".jsonl": "toolkit.io.readers:read_jsonl",
     ".ndjson": "toolkit.io.readers:read_jsonl",
-    ".xml": "toolkit.newsml.read:read_newsml",
+    ".json": "toolkit.feeds.ninjs:read_json",
+    ".xml": "toolkit.feeds.xml:read_xml",  # by root element: feeds, NewsML-G2 (toolkit.newsml.read), XHTML
+    ".rss": "toolkit.feeds.rss:read_feed",
+    ".atom": "toolkit.feeds.rss:read_feed",
 }
 
 #: File names never taken as input when walking a directory (documentation next to data).
@@ -187,8 +190,8 @@ def _read_bytes(source: Source, options: ReadOptions, stdin: BinaryIO | None) ->
 def sniff_reader(data: bytes) -> Reader:
     """Choose a reader from the content (stdin, files with an unknown suffix)."""
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"{") and _looks_like_jsonl(data):
-        return read_jsonl
+    if head.startswith(b"{"):
+        return read_jsonl if _looks_like_jsonl(data) else _load_reader("toolkit.feeds.ninjs:read_json")
     if head.startswith((b"<!doctype html", b"<html")):
         return read_html
     # Specific sniffers before the loose HTML test: a NewsML-G2 item carries XHTML <p>s.
@@ -200,9 +203,13 @@ def sniff_reader(data: bytes) -> Reader:
     return read_text
 
 
-#: (regex on the first bytes, lower-cased, "module:function"): extra content sniffers added by other readers.
+#: (regex on the first bytes, lower-cased, "module:function"): extra content sniffers added by other
+#: readers, tried in order before the loose HTML test (a NewsML-G2 item carries XHTML <p>s).
 SNIFFERS: list[tuple[bytes, str]] = [
     (rb"<(?:[a-z0-9_.\-]+:)?(?:newsitem|packageitem|newsmessage)[\s>]", "toolkit.newsml.read:read_newsml"),
+    (rb"^(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:rdf)[\s>]", "toolkit.feeds.rss:read_feed"),
+    (rb"^(<\?xml[^>]*>\s*)", "toolkit.feeds.xml:read_xml"),
+    (rb"^\[\s*\{", "toolkit.feeds.ninjs:read_json"),
 ]
 
 
@@ -270,8 +277,48 @@ def read_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Docume
     yield _document(decode_html(data, source, options), source, "html")
 
 
+_NINJS_KEYS = {"uri", "headline", "headlines", "bodies", "body_html", "body_text", "versioncreated", "versionCreated"}
+
+
+def record_to_document(record: object, where: str) -> Document:
+    """One JSON record -> Document. Accepts a serialised Document, a ninjs item, or a
+    simple ``{"text": ...}`` / ``{"html": ...}`` record (optional ``source``, ``title``,
+    ``lang``, ``guid``)."""
+    if not isinstance(record, dict):
+        raise DocumentFormatError(f"a record must be a JSON object, not {type(record).__name__}", path=where)
+    if ("text" in record or "html" in record) and not ({"schema", "raw", "paragraphs"} & set(record)):
+        kind = "html" if "html" in record else "text"
+        body = record.get(kind)
+        if not isinstance(body, str) or not body.strip():
+            raise DocumentFormatError(f"'{kind}' must be a non-empty string", path=where)
+        unknown = set(record) - {"text", "html", "source", "title", "lang", "guid", "id"}
+        if unknown:
+            raise DocumentFormatError(f"unknown field(s) {', '.join(sorted(map(repr, unknown)))}", path=where)
+        doc = Document.from_text(
+            body,
+            source=str(record.get("source") or where),
+            raw_format=kind,
+            id=str(record["id"]) if record.get("id") else None,
+        )
+        doc.title = str(record["title"]) if record.get("title") else None
+        doc.lang = str(record["lang"]) if record.get("lang") else None
+        doc.meta.guid = str(record["guid"]) if record.get("guid") else None
+        return doc
+    if _NINJS_KEYS & set(record) and "schema" not in record:
+        from ..feeds.ninjs import item_to_document
+
+        return item_to_document(record, where)
+    try:
+        doc = Document.from_dict(record)
+    except DocumentFormatError as exc:
+        raise DocumentFormatError(exc.message, path=where) from None
+    if doc.source is None:
+        doc.source = where
+    return doc
+
+
 def read_jsonl(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
-    """Serialised documents, one JSON object per line; a bad line fails alone."""
+    """One JSON record per line (documents, ninjs items, text records); a bad line fails alone."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -283,13 +330,16 @@ def read_jsonl(data: bytes, source: str, options: ReadOptions) -> Iterator[Docum
             continue
         where = f"{source}:{number}"
         try:
-            doc = Document.from_json(line)
-        except DocumentFormatError as exc:
-            yield Document.failed_input(where, DocumentFormatError(exc.message, path=where))
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            error = DocumentFormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where)
+            yield Document.failed_input(where, error)
             continue
-        if doc.source is None:
-            doc.source = where
-        yield doc
+        try:
+            yield record_to_document(record, where)
+        except InputError as exc:
+            exc.path = where
+            yield Document.failed_input(where, exc)
 
 
 def is_supported(path: str) -> bool:

@@ -60,6 +60,41 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+TEMP_SUFFIX = ".tmp"
+_TEMP = re.compile(r"^\..*\.(\d+)\.[^.]+" + re.escape(TEMP_SUFFIX) + "$")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temp_files(directory: str | os.PathLike[str]) -> int:
+    """Remove temporary files left in ``directory`` by writers that died (killed mid-write).
+
+    Temporary names carry the writer's pid, so files of a live writer are left alone.
+    """
+    removed = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _TEMP.match(entry.name)
+        if match and not _alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed += 1
+    return removed
+
+
 _UMASK: int | None = None
 
 
@@ -72,34 +107,93 @@ def _file_mode() -> int:
     return 0o666 & ~_UMASK
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, fsync: bool = True) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same directory + rename)."""
-    target = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+def _os_error(exc: OSError, path: Path | str) -> OutputError:
+    reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return OutputError(f"cannot write: {reason}", path=str(path))
+
+
+def _stage(target: Path, data: bytes) -> str:
+    """Write ``data`` to a temporary file beside ``target`` (no fsync); return its path."""
     directory = target.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=directory)
     except OSError as exc:
-        raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(target)) from None
+        raise _os_error(exc, target) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), _file_mode())
             fh.write(data)
-            fh.flush()
-            if fsync:
-                os.fsync(fh.fileno())
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _os_error(exc, target) from None
+        raise
+    return tmp
+
+
+_SYNCFS: Any = None
+
+
+def _syncfs(directory: Path) -> bool:
+    """Flush the file system holding ``directory`` with one ``syncfs`` call (Linux); False if unavailable."""
+    global _SYNCFS
+    if _SYNCFS is None:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            _SYNCFS = libc.syncfs
+        except (OSError, AttributeError):
+            _SYNCFS = False
+    if _SYNCFS is False:
+        return False
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        return _SYNCFS(fd) == 0
+    finally:
+        os.close(fd)
+
+
+def make_durable(paths: list[str], directory: Path) -> None:
+    """Make the data of ``paths`` durable: one syncfs for the lot, else fsync each."""
+    if not paths:
+        return
+    if _syncfs(directory):
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            raise _os_error(exc, path) from None
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, fsync: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory, fsync, rename)."""
+    target = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = _stage(target, data)
+    try:
+        if fsync:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-            raise OutputError(f"cannot write: {reason}", path=str(target)) from None
+            raise _os_error(exc, target) from None
         raise
     if fsync:
-        _fsync_dir(directory)
+        _fsync_dir(target.parent)
     return target
 
 
@@ -138,8 +232,11 @@ class OutputDir:
         self._manifests = self.root / MANIFEST_DIR / "done"
 
     def prepare(self) -> None:
+        """Create the directory and clear temporary files of writers that died."""
         try:
             self._manifests.mkdir(parents=True, exist_ok=True)
+            sweep_temp_files(self.root)
+            sweep_temp_files(self._manifests)
         except OSError as exc:
             raise OutputError(
                 f"cannot create the output directory: {exc.strerror or exc}", path=str(self.root)
@@ -170,17 +267,71 @@ class OutputDir:
     def write(self, doc: Document, outputs: Iterable[Rendered] | None = None) -> list[str]:
         """Render (unless given) and write every output of ``doc``; return the names written."""
         rendered = list(self.render(doc) if outputs is None else outputs)
-        names: list[str] = []
-        for out in rendered:
-            atomic_write(self.root / out.name, out.data, fsync=self.fsync)
-            names.append(out.name)
-        manifest: dict[str, Any] = {
-            "id": doc.id,
-            "source": doc.source,
-            "fingerprint": self.fingerprint,
-            "outputs": names,
-        }
-        atomic_write(
-            self.manifest_path(doc.id), json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", fsync=self.fsync
-        )
-        return names
+        (result,) = self.write_batch([(doc, rendered)])
+        if isinstance(result, OutputError):
+            raise result
+        return result
+
+    def write_batch(self, items: list[tuple[Document, list[Rendered]]]) -> list[list[str] | OutputError]:
+        """Write the outputs of several documents; one result per document (names or the error).
+
+        Every output is staged in a temporary file first; the data of the whole batch is made
+        durable with one file-system sync (not one fsync per file), then each file is renamed
+        into place, and only then is each document's manifest written. A manifest therefore
+        never describes outputs that could still be lost, and no output is ever half-written.
+        """
+        results: list[list[str] | OutputError] = []
+        staged: list[list[tuple[str, Path]]] = []
+        for _doc, outputs in items:
+            temps: list[tuple[str, Path]] = []
+            try:
+                for out in outputs:
+                    target = self.root / _check_relative(out.name)
+                    temps.append((_stage(target, out.data), target))
+            except OutputError as exc:
+                _discard(temps)
+                temps = []
+                results.append(exc)
+            else:
+                results.append([out.name for out in outputs])
+            staged.append(temps)
+        try:
+            if self.fsync:
+                make_durable([tmp for temps in staged for tmp, _ in temps], self.root)
+        except OutputError as exc:
+            for temps in staged:
+                _discard(temps)
+            return [exc] * len(items)
+        for i, temps in enumerate(staged):
+            for n, (tmp, target) in enumerate(temps):
+                try:
+                    os.replace(tmp, target)
+                except OSError as exc:
+                    _discard(temps[n:])
+                    results[i] = _os_error(exc, target)
+                    break
+        if self.fsync:
+            _fsync_dir(self.root)
+        for i, ((doc, _), result) in enumerate(zip(items, results, strict=True)):
+            if isinstance(result, list):
+                manifest: dict[str, Any] = {
+                    "id": doc.id,
+                    "source": doc.source,
+                    "fingerprint": self.fingerprint,
+                    "outputs": result,
+                }
+                try:  # no fsync: an unreadable manifest only means "do it again"
+                    atomic_write(
+                        self.manifest_path(doc.id),
+                        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
+                        fsync=False,
+                    )
+                except OutputError as exc:
+                    results[i] = exc
+        return results
+
+
+def _discard(temps: list[tuple[str, Path]]) -> None:
+    for tmp, _ in temps:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

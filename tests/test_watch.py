@@ -1,0 +1,321 @@
+"""The drop-folder service, driven through real processes and a real temporary inbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import SAMPLES
+
+GOOD = sorted(p for p in SAMPLES.glob("*") if p.suffix in (".txt", ".html")) + sorted((SAMPLES / "feeds").glob("*"))
+
+
+def start_watcher(inbox: Path, outbox: Path, *extra: str) -> subprocess.Popen[bytes]:
+    args = [
+        sys.executable,
+        "-m",
+        "toolkit",
+        "--log-format",
+        "json",
+        "watch",
+        str(inbox),
+        "-o",
+        str(outbox),
+        "--poll",
+        "0.1",
+        "--settle",
+        "0.3",
+        *extra,
+    ]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_until(predicate, timeout: float = 60.0, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def drop(inbox: Path, name: str, data: bytes) -> None:
+    """Drop a file the way well-behaved senders do: write a temp name, then rename."""
+    tmp = inbox / f".{name}.part"
+    tmp.write_bytes(data)
+    os.replace(tmp, inbox / name)
+
+
+def finished(inbox: Path) -> int:
+    return len(list((inbox / "processed").glob("*"))) + len(list((inbox / "failed").glob("*.error.json")))
+
+
+def outputs(outbox: Path) -> dict[str, bytes]:
+    return {p.relative_to(outbox).as_posix(): p.read_bytes() for p in sorted(outbox.rglob("*")) if p.is_file()}
+
+
+def mixed_items(n: int) -> list[tuple[str, bytes]]:
+    """n items: variants of every sample (distinct content), broken files, and repeats."""
+    items: list[tuple[str, bytes]] = []
+    i = 0
+    while len(items) < n:
+        for sample in GOOD:
+            if len(items) >= n:
+                break
+            data = sample.read_bytes()
+            if sample.suffix == ".txt" and sample.parent == SAMPLES:
+                marker = f"\n\nEditor's note {i}: this is variant {i} of the story.\n"
+                data = data + marker.encode(_encoding(sample))
+            items.append((f"{i:03d}_{sample.name}", data))
+            i += 1
+            if i % 17 == 0 and len(items) < n:
+                items.append((f"{i:03d}_broken.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(64)))
+            if i % 23 == 0 and len(items) < n:
+                items.append((f"{i:03d}_empty.txt", b""))
+    return items
+
+
+def _encoding(sample: Path) -> str:
+    expectations = json.loads((Path(__file__).parent / "expectations" / "samples.json").read_text("utf-8"))
+    enc = expectations.get(sample.name, {}).get("encoding", "utf-8")
+    return "utf-8" if enc == "utf-8-sig" else enc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> tuple[int, list[dict]]:
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    events = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    return proc.returncode, events
+
+
+def test_200_mixed_items_each_exactly_once(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    items = mixed_items(200)
+    broken = {name for name, _ in items if "broken" in name or "empty" in name}
+    proc = start_watcher(inbox, outbox, "--batch-size", "8", "--health-every", "50")
+    try:
+        # a half-written file: grows for a while, must only be taken once complete
+        slow = inbox / "zz_slow_item.txt"
+        with open(slow, "wb") as fh:
+            fh.write(b"Slowly written story\n\nFirst paragraph arrives first.\n")
+            fh.flush()
+            for name, data in items:
+                drop(inbox, name, data)
+            time.sleep(0.2)
+            fh.write(b"\nSecond paragraph arrives a moment later.\n")
+        (inbox / "ignored.part").write_bytes(b"still uploading")
+        total = len(items) + 1
+        assert wait_until(
+            lambda: (
+                len(list((inbox / "processed").glob("*")))
+                + len([p for p in (inbox / "failed").glob("*") if not p.name.endswith(".error.json")])
+                >= total
+            ),
+            timeout=120,
+        ), "the watcher did not finish"
+    finally:
+        code, events = stop(proc)
+    assert code == 1  # broken items failed
+    processed = {p.name for p in (inbox / "processed").iterdir()}
+    failed = {p.name for p in (inbox / "failed").iterdir() if not p.name.endswith(".error.json")}
+    assert failed == broken
+    assert processed == {name for name, _ in items} - broken | {"zz_slow_item.txt"}
+    for name in failed:  # the reason sits beside each failed input
+        report = json.loads((inbox / "failed" / f"{name}.error.json").read_text())
+        assert report["errors"] and report["errors"][0]["code"] in ("binary-input", "empty-input")
+    assert (inbox / "ignored.part").exists()  # temporary names are left alone
+    assert not any((inbox / ".work").rglob("*.txt"))  # nothing left claimed
+    # every good document written exactly once: one output per distinct document id
+    files = [p for p in outbox.glob("*.jsonl")]
+    ids = [json.loads(p.read_text())["id"] for p in files]
+    assert len(ids) == len(set(ids))
+    manifests = list((outbox / ".toolkit" / "done").glob("*.json"))
+    assert len(manifests) == len(files)
+    slow_doc = next(json.loads(p.read_text()) for p in files if "Slowly written" in p.read_text())
+    assert "Second paragraph arrives" in slow_doc["raw"]
+    assert any(e.get("event") == "health" for e in events)
+    per_file = [e for e in events if e.get("event") in ("processed", "failed")]
+    assert len(per_file) == total and len({e["file"] for e in per_file}) == total
+
+
+def test_identical_redelivery_produces_no_new_output(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    sample = SAMPLES / "000_ab90c8014bb1237b.txt"
+    drop(inbox, "story.txt", sample.read_bytes())
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolkit", "watch", str(inbox), "-o", str(outbox), "--once", "--settle", "0"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    before = {p: p.stat().st_mtime_ns for p in outbox.rglob("*") if p.is_file()}
+    drop(inbox, "story.txt", sample.read_bytes())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toolkit",
+            "--log-format",
+            "json",
+            "watch",
+            str(inbox),
+            "-o",
+            str(outbox),
+            "--once",
+            "--settle",
+            "0",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0
+    after = {p: p.stat().st_mtime_ns for p in outbox.rglob("*") if p.is_file()}
+    assert after == before  # nothing rewritten
+    assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["story.txt", "story~1.txt"]
+    health = [json.loads(line) for line in proc.stderr.decode().splitlines() if '"health"' in line][-1]
+    assert health["duplicates"] == 1 and health["ok"] == 0
+
+
+def test_sigkill_mid_batch_then_restart_equals_uninterrupted_run(tmp_path):
+    items = mixed_items(60)
+    reference_in, reference_out = tmp_path / "ref" / "inbox", tmp_path / "ref" / "outbox"
+    reference_in.mkdir(parents=True)
+    for name, data in items:
+        drop(reference_in, name, data)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toolkit",
+            "watch",
+            str(reference_in),
+            "-o",
+            str(reference_out),
+            "--once",
+            "--settle",
+            "0",
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+
+    inbox, outbox = tmp_path / "run" / "inbox", tmp_path / "run" / "outbox"
+    inbox.mkdir(parents=True)
+    for name, data in items:
+        drop(inbox, name, data)
+    kills = 0
+    claimed_at_kill = []
+    for fraction in (0.2, 0.5, 0.8):  # kill it three times at growing progress points
+        proc = start_watcher(inbox, outbox, "--batch-size", "4")
+        target = int(len(items) * fraction)
+        wait_until(lambda target=target: finished(inbox) >= target, timeout=60, step=0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        claimed_at_kill.append(len([p for p in (inbox / ".work").rglob("*") if p.is_file() and p.suffix != ".lock"]))
+    assert sum(claimed_at_kill) > 0, claimed_at_kill  # killed with work in progress...
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolkit", "watch", str(inbox), "-o", str(outbox), "--once", "--settle", "0"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr  # ...finished on restart
+    assert kills == 3
+    assert outputs(outbox) == outputs(reference_out)
+    assert sorted(p.name for p in (inbox / "processed").iterdir()) == sorted(
+        p.name for p in (reference_in / "processed").iterdir()
+    )
+    assert sorted(p.name for p in (inbox / "failed").iterdir()) == sorted(
+        p.name for p in (reference_in / "failed").iterdir()
+    )
+    assert not [p for p in (inbox / ".work").rglob("*") if p.is_file() and not p.name.endswith(".lock")]
+
+
+def test_two_watchers_never_process_the_same_file(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    items = [(n, d) for n, d in mixed_items(80) if "broken" not in n and "empty" not in n]
+    a = start_watcher(inbox, outbox, "--batch-size", "2", "--instance", "a")
+    b = start_watcher(inbox, outbox, "--batch-size", "2", "--instance", "b")
+    try:
+        for name, data in items:
+            drop(inbox, name, data)
+        assert wait_until(lambda: len(list((inbox / "processed").glob("*"))) >= len(items), timeout=120)
+    finally:
+        _, events_a = stop(a)
+        _, events_b = stop(b)
+    files_a = {e["file"] for e in events_a if e.get("event") == "processed"}
+    files_b = {e["file"] for e in events_b if e.get("event") == "processed"}
+    assert not files_a & files_b
+    assert files_a | files_b == {name for name, _ in items}
+
+
+def test_watch_rejects_symlinks(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret text that must not be published")
+    (inbox / "link.txt").symlink_to(secret)
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolkit", "watch", str(inbox), "-o", str(outbox), "--once", "--settle", "0"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    report = json.loads((inbox / "failed" / "link.txt.error.json").read_text())
+    assert "symbolic links" in report["errors"][0]["message"]
+    assert not list(outbox.glob("*.jsonl"))
+
+
+def test_usage_errors(cli, tmp_path):
+    result = cli("watch", tmp_path / "missing", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["a.part", ".hidden.txt", "b.tmp", "c.txt~", "d.crdownload"])
+def test_temporary_names_are_left_alone(tmp_path, name):
+    from toolkit.watch import TEMP_NAME
+
+    assert TEMP_NAME.search(name)
+    assert not TEMP_NAME.search("story.txt") and not TEMP_NAME.search("feed.xml")
+
+
+def test_copy_of_samples_dir_matches_convert(tmp_path, cli):
+    """Watch and convert give the same outputs for the same files."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "feeds", inbox)
+    # JSONL: NewsML-G2 items carry the time they were made, which differs between two runs
+    assert cli("convert", inbox, "-o", tmp_path / "converted", "-f", "jsonl").exit_code == 0
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toolkit",
+            "watch",
+            str(inbox),
+            "-o",
+            str(tmp_path / "watched"),
+            "-f",
+            "jsonl",
+            "--once",
+            "--settle",
+            "0",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    conv = {k: v for k, v in outputs(tmp_path / "converted").items() if not k.startswith(".toolkit")}
+    watched = {k: v for k, v in outputs(tmp_path / "watched").items() if not k.startswith(".toolkit")}
+    assert conv.keys() == watched.keys()

@@ -1,0 +1,421 @@
+"""A drop-folder service: files dropped into an inbox come out as outputs, exactly once.
+
+Layout (defaults; ``processed`` and ``failed`` can live elsewhere)::
+
+    INBOX/               files are dropped here (top level only)
+    INBOX/.work/ID/      files claimed by the watcher instance ID (ID.lock is held while it runs)
+    INBOX/processed/     inputs whose documents were all written (or were duplicates)
+    INBOX/failed/        inputs with at least one failed document, each with NAME.error.json beside it
+
+How an item is never lost and never emitted twice:
+
+* **Claim** by renaming the file into the instance's work folder: a rename is atomic, so two
+  watchers on one inbox never process the same file.
+* **Stable files only**: a file is taken once its size and modification time have not changed
+  for ``settle`` seconds; temporary names (``.*``, ``*.part``, ``*.tmp``, ``*~``, ...) are left alone.
+* **Outputs** are written atomically, named by guid/id + language, and a per-document manifest
+  is written last. A document whose manifest is complete is a duplicate: an identical
+  re-delivery produces no new output.
+* **Crash recovery**: each instance holds an ``flock`` on ``.work/ID.lock``. At start (and on
+  every scan) a watcher adopts the work folders whose lock is free (their owner died) and
+  finishes those files first. Because outputs are idempotent, redoing a file that was
+  half-done gives exactly the outputs of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .batch import Converter, DocResult, OutputSpec, result_of
+from .document import Document
+from .errors import ConfigError, InputError
+from .io.readers import ReadOptions, Source, read_source
+from .io.writers import atomic_write
+from .pipeline import PipelineSpec
+
+log = logging.getLogger(__name__)
+
+WORK_DIR = ".work"
+TEMP_NAME = re.compile(r"^[.~]|(\.(part|partial|tmp|temp|crdownload|download|swp|filepart|inprogress)|~)$", re.I)
+
+
+@dataclass(slots=True)
+class Stats:
+    files: int = 0
+    documents: int = 0
+    ok: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def as_dict(self) -> dict[str, Any]:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return {
+            "files": self.files,
+            "documents": self.documents,
+            "ok": self.ok,
+            "failed": self.failed,
+            "duplicates": self.duplicates,
+            "rate": round(self.documents / elapsed, 2),
+        }
+
+
+class Inbox:
+    """The folders of one inbox, seen by one watcher instance."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        processed: str | os.PathLike[str] | None = None,
+        failed: str | os.PathLike[str] | None = None,
+        settle: float = 1.0,
+        instance: str | None = None,
+    ) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise ConfigError(f"inbox is not a directory: {self.root}")
+        self.work_root = self.root / WORK_DIR
+        self.processed = Path(processed) if processed else self.root / "processed"
+        self.failed = Path(failed) if failed else self.root / "failed"
+        self.settle = settle
+        self.instance = instance or f"{socket.gethostname()}-{os.getpid()}"
+        self.work = self.work_root / self.instance
+        self._lock_fd: int | None = None
+        self._seen: dict[str, tuple[int, int, float]] = {}
+
+    # -- instance lock -----------------------------------------------------------------------
+
+    def open(self) -> None:
+        for folder in (self.work_root, self.processed, self.failed):
+            folder.mkdir(parents=True, exist_ok=True)
+        lock = self.work_root / f"{self.instance}.lock"
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ConfigError(f"another watcher already runs as instance {self.instance}") from None
+        self._lock_fd = fd
+        self.work.mkdir(exist_ok=True)
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                if not any(self.work.iterdir()):
+                    self.work.rmdir()
+                    (self.work_root / f"{self.instance}.lock").unlink()
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def adopt_orphans(self) -> int:
+        """Move files claimed by dead instances into our work folder; return how many."""
+        adopted = 0
+        for folder in sorted(p for p in self.work_root.iterdir() if p.is_dir() and p.name != self.instance):
+            lock = self.work_root / f"{folder.name}.lock"
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # its owner is alive
+                for path in sorted(folder.iterdir()):
+                    target = self._unique(self.work / path.name)
+                    with contextlib.suppress(FileNotFoundError):
+                        os.rename(path, target)
+                        adopted += 1
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+                    lock.unlink()
+            finally:
+                os.close(fd)
+        return adopted
+
+    # -- scanning and claiming -----------------------------------------------------------------
+
+    def candidates(self) -> list[Path]:
+        """Files at the top of the inbox that look complete (stable for ``settle`` seconds)."""
+        now = time.monotonic()
+        ready: list[Path] = []
+        present: set[str] = set()
+        try:
+            entries = sorted(os.scandir(self.root), key=lambda e: e.name)
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            if TEMP_NAME.search(entry.name):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            present.add(entry.name)
+            key = (st.st_size, st.st_mtime_ns)
+            seen = self._seen.get(entry.name)
+            if seen is None or seen[:2] != key:
+                self._seen[entry.name] = (*key, now)
+                if self.settle <= 0:
+                    ready.append(Path(entry.path))
+                continue
+            if now - seen[2] >= self.settle and time.time() - st.st_mtime >= self.settle:
+                ready.append(Path(entry.path))
+        for name in list(self._seen):
+            if name not in present:
+                del self._seen[name]
+        return ready
+
+    def claim(self, path: Path) -> Path | None:
+        """Atomically take ``path`` into our work folder; None when another watcher was faster."""
+        target = self._unique(self.work / path.name)
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            return None
+        self._seen.pop(path.name, None)
+        return target
+
+    def claimed(self) -> list[Path]:
+        return sorted(p for p in self.work.iterdir() if p.is_file() or p.is_symlink())
+
+    # -- finishing -------------------------------------------------------------------------------
+
+    def done(self, path: Path) -> Path:
+        target = self._unique(self.processed / _original_name(path))
+        os.rename(path, target)
+        return target
+
+    def fail(self, path: Path, errors: list[dict[str, Any]]) -> Path:
+        target = self._unique(self.failed / _original_name(path))
+        report = {"input": _original_name(path), "failed": target.name, "errors": errors}
+        atomic_write(
+            target.with_name(target.name + ".error.json"), json.dumps(report, ensure_ascii=False, indent=1) + "\n"
+        )
+        os.rename(path, target)
+        return target
+
+    @staticmethod
+    def _unique(path: Path) -> Path:
+        if not path.exists() and not path.is_symlink():
+            return path
+        stem, suffix = path.stem, path.suffix
+        for n in range(1, 1_000_000):
+            candidate = path.with_name(f"{stem}~{n}{suffix}")
+            if not candidate.exists() and not candidate.is_symlink():
+                return candidate
+        raise OSError(f"too many files named {path.name}")
+
+
+def _original_name(path: Path) -> str:
+    return path.name
+
+
+class Watcher:
+    """Runs a pipeline over an inbox until stopped. Build once: models load once."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        pipeline: PipelineSpec,
+        output: OutputSpec,
+        *,
+        batch_size: int = 32,
+        poll: float = 2.0,
+        health_every: int = 100,
+        read_options: ReadOptions | None = None,
+        on_file: Callable[[Path, str, list[DocResult]], None] | None = None,
+    ) -> None:
+        self.inbox = inbox
+        self.converter = Converter(pipeline, output)
+        self.converter.outdir.prepare()
+        self.batch_size = max(1, batch_size)
+        self.poll = poll
+        self.health_every = health_every
+        self.read_options = read_options or ReadOptions()
+        self.on_file = on_file
+        self.stats = Stats()
+        self.stop_event = threading.Event()
+        self._last_health = 0
+
+    # -- one round ---------------------------------------------------------------------------------
+
+    def process_files(self, files: list[Path]) -> None:
+        """Process claimed files together (documents of all of them batched), then finish each."""
+        per_file: list[tuple[Path, list[Document]]] = []
+        pending: list[Document] = []
+        batch_ids: set[str] = set()
+        for path in files:
+            docs = self._read(path)
+            per_file.append((path, docs))
+            for doc in docs:
+                if doc.status == "ok" and doc.id not in batch_ids and not self._duplicate(doc):
+                    batch_ids.add(doc.id)
+                    pending.append(doc)
+        results: dict[int, DocResult] = {}
+        if pending:
+            for doc, result in zip(pending, self.converter.run(pending), strict=True):
+                results[id(doc)] = result
+        for path, docs in per_file:
+            file_results = []
+            for doc in docs:
+                if id(doc) in results:
+                    file_results.append(results[id(doc)])
+                elif doc.status != "ok":
+                    file_results.append(result_of(doc))
+                else:
+                    file_results.append(DocResult(doc.source, doc.id, "duplicate"))
+            self._finish(path, file_results)
+
+    def _read(self, path: Path) -> list[Document]:
+        display = f"{self.inbox.root.name}/{path.name}"
+        if path.is_symlink():
+            return [Document.failed_input(display, InputError("symbolic links are not accepted", path=display))]
+        return list(read_source(Source(str(path), display), self.read_options))
+
+    def _duplicate(self, doc: Document) -> bool:
+        return self.converter.outdir.is_complete(doc.id)
+
+    def _finish(self, path: Path, results: list[DocResult]) -> None:
+        failed = [r for r in results if r.status in ("failed", "skipped")]
+        self.stats.files += 1
+        for r in results:
+            self.stats.documents += 1
+            if r.status == "ok":
+                self.stats.ok += 1
+            elif r.status == "duplicate":
+                self.stats.duplicates += 1
+            else:
+                self.stats.failed += 1
+        if not results:
+            failed_errors = [{"code": "empty-input", "message": f"{path.name}: no documents in this file"}]
+            self.inbox.fail(path, failed_errors)
+            self.stats.failed += 1
+            status = "failed"
+        elif failed:
+            self.inbox.fail(path, [{"source": r.source, "id": r.id, **(r.error or {})} for r in failed])
+            status = "failed"
+        else:
+            self.inbox.done(path)
+            status = "processed"
+        log.info(
+            "%s %s",
+            status,
+            path.name,
+            extra={
+                "event": status,
+                "file": path.name,
+                "documents": len(results),
+                "failed_documents": len(failed),
+                "outputs": [o for r in results for o in r.outputs],
+            },
+        )
+        if self.on_file is not None:
+            self.on_file(path, status, results)
+        if self.health_every and self.stats.documents - self._last_health >= self.health_every:
+            self.health()
+
+    def health(self) -> None:
+        self._last_health = self.stats.documents
+        stats = self.stats.as_dict()
+        log.info(
+            "health: %(files)d files, %(documents)d documents, %(ok)d ok, %(failed)d failed, "
+            "%(duplicates)d duplicates, %(rate).1f docs/s",
+            stats,
+            extra={"event": "health", **stats},
+        )
+
+    def run_once(self) -> int:
+        """Finish orphaned work, then process every file ready now. Returns files handled."""
+        handled = 0
+        if self.inbox.adopt_orphans():
+            log.info("adopted files left by a stopped watcher")
+        leftovers = self.inbox.claimed()
+        for start in range(0, len(leftovers), self.batch_size):
+            if self.stop_event.is_set():
+                return handled
+            batch = leftovers[start : start + self.batch_size]
+            self.process_files(batch)
+            handled += len(batch)
+        while not self.stop_event.is_set():
+            claimed: list[Path] = []
+            for path in self.inbox.candidates():
+                taken = self.inbox.claim(path)
+                if taken is not None:
+                    claimed.append(taken)
+                if len(claimed) >= self.batch_size:
+                    break
+            if not claimed:
+                break
+            self.process_files(claimed)
+            handled += len(claimed)
+        return handled
+
+    # -- the service loop ---------------------------------------------------------------------------
+
+    def run(self, *, once: bool = False) -> Stats:
+        """Process until :meth:`stop` (or, with ``once``, until nothing is left)."""
+        self.inbox.open()
+        try:
+            if once:
+                self._drain()
+                return self.stats
+            for _ in self._wakeups():
+                if self.stop_event.is_set():
+                    break
+                self.run_once()
+        finally:
+            self.inbox.close()
+            self.health()
+        return self.stats
+
+    def _drain(self) -> None:
+        """``--once``: wait for the files present now to settle, then process them all."""
+        deadline = time.monotonic() + max(self.inbox.settle, 0) * 3 + 5
+        while not self.stop_event.is_set():
+            self.run_once()
+            waiting = [p for p in self.inbox.root.iterdir() if p.is_file() and not TEMP_NAME.search(p.name)]
+            if not waiting or time.monotonic() > deadline:
+                return
+            self.stop_event.wait(min(0.2, max(self.inbox.settle, 0.05)))
+
+    def _wakeups(self) -> Iterator[None]:
+        """Yield whenever the inbox may have changed: file-system events, or every ``poll`` s."""
+        yield None
+        step = min(self.poll, max(self.inbox.settle / 2, 0.1))
+        try:
+            import watchfiles
+
+            for _changes in watchfiles.watch(
+                self.inbox.root,
+                stop_event=self.stop_event,
+                yield_on_timeout=True,
+                rust_timeout=int(step * 1000),
+                recursive=False,
+                debounce=200,
+                raise_interrupt=False,
+                watch_filter=None,
+            ):
+                yield None
+            return
+        except Exception as exc:  # no inotify (or limits reached): fall back to polling
+            if self.stop_event.is_set():
+                return
+            log.warning("file-system events unavailable (%s); polling every %.1f s", exc, step)
+        while not self.stop_event.wait(step):
+            yield None
+
+    def stop(self) -> None:
+        self.stop_event.set()
