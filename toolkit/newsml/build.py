@@ -122,10 +122,11 @@ class ItemRef:
     href: str | None = None
 
 
+_SubElement = etree.SubElement
+
+
 def _sub(parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
-    el = etree.SubElement(parent, _T[name])
-    for key, value in attrs.items():
-        el.set(key, value)
+    el = _SubElement(parent, _T[name], attrs) if attrs else _SubElement(parent, _T[name])
     if text is not None:
         el.text = text
     return el

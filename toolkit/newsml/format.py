@@ -76,7 +76,7 @@ class NewsMLFormat:
             doc.warn(code, message, processor=PROCESSOR)
         now = self.now or versioning.utc_now()
         previous = self._previous(story, doc)
-        digest = versioning.xml_digest
+        same = versioning.same_xml
         plain = self.settings.plain_text
 
         original = story.original
@@ -85,7 +85,7 @@ class NewsMLFormat:
             previous.get(original.guid),
             now,
             lambda stamp: build.news_item(original, stamp, plain_text=plain),
-            digest,
+            same,
         )
         outputs: list[tuple[str, etree._Element, str | None, build.Stamp]] = [
             (f"{original.stem}.xml", original_el, original.lang, original_stamp)
@@ -98,7 +98,7 @@ class NewsMLFormat:
                 lambda stamp, item=item: build.news_item(  # type: ignore[misc]
                     item, stamp, source_version=original_stamp.version, plain_text=plain
                 ),
-                digest,
+                same,
             )
             outputs.append((f"{item.stem}.xml", el, item.lang, stamp))
 
@@ -116,7 +116,7 @@ class NewsMLFormat:
                 previous.get(pkg.guid),
                 now,
                 lambda stamp: build.package_item(pkg, refs, stamp),
-                digest,
+                same,
             )
             package_out = (f"{pkg.stem}.xml", pkg_el, pkg.lang, pkg_stamp)
 

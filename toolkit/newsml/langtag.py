@@ -39,7 +39,7 @@ USUAL_SCRIPT = {
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 _CYRILLIC = re.compile(r"[\u0400-\u052f]")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
-_SAMPLE = 4000
+_SAMPLE = 1500
 
 
 def canonical(tag: str | None) -> str | None:

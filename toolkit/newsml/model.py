@@ -36,6 +36,9 @@ from .vocab import (
 MAX_HEADLINE = 300
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _RUNS = re.compile(r"[ \t\r\n]+")
+_BLANKS = re.compile(r"[\t\r\n]|  ")  # something for _RUNS to do
+#: Anything strip_controls or _SURROGATES would remove (a quick test before the substitutions).
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff\ud800-\udfff]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
 
 
@@ -176,10 +179,13 @@ class _Cleaner:
         if value is None:
             return ""
         text = value if isinstance(value, str) else str(value)
-        text, count = strip_controls(text)
-        text, surrogates = _SURROGATES.subn("", text)
-        self.removed += count + surrogates
-        return _RUNS.sub(" ", text).strip()
+        if _UNSAFE.search(text):
+            text, count = strip_controls(text)
+            text, surrogates = _SURROGATES.subn("", text)
+            self.removed += count + surrogates
+        if _BLANKS.search(text):
+            text = _RUNS.sub(" ", text)
+        return text.strip()
 
     def texts(self, values: Any) -> list[str]:
         """Cleaned non-empty strings, in order (paragraphs: repeats kept)."""

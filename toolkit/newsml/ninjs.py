@@ -73,6 +73,10 @@ def digest(obj: Json) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+def same_content(obj: Json, previous: versioning.Previous) -> bool:
+    return digest(obj) == previous.digest
+
+
 def to_bytes(obj: Json) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -224,7 +228,7 @@ class NinjsFormat:
                 previous.get(item.guid),
                 now,
                 lambda stamp, item=item, source=source_version: item_object(item, stamp, source_version=source),  # type: ignore[misc]
-                digest,
+                same_content,
             )
             source_version = source_version or stamp.version
             outputs.append((f"{item.stem}.json", obj, item.lang, stamp))
@@ -239,7 +243,7 @@ class NinjsFormat:
                 previous.get(pkg.guid),
                 now,
                 lambda stamp: composite_object(pkg, refs, stamp),
-                digest,
+                same_content,
             )
             outputs.append((f"{pkg.stem}.json", obj, pkg.lang, stamp))
         for name, obj, _, _ in outputs:

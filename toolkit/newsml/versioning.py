@@ -51,15 +51,37 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True, slots=True)
 class Previous:
-    """What a previous output says about one item."""
+    """What a previous output says about one item.
 
-    version: int
-    version_created: str | None
-    first_created: str | None
-    generator_version: str | None
-    digest: str
+    ``data`` is the file's bytes when the file holds this item alone: an unchanged item
+    rebuilt with the previous stamps gives exactly these bytes, the cheap test. The content
+    digest is computed only when that test fails.
+    """
+
+    __slots__ = ("_digest", "data", "first_created", "generator_version", "version", "version_created")
+
+    def __init__(
+        self,
+        version: int,
+        version_created: str | None,
+        first_created: str | None,
+        generator_version: str | None,
+        digest: str | Callable[[], str],
+        data: bytes | None = None,
+    ) -> None:
+        self.version = version
+        self.version_created = version_created
+        self.first_created = first_created
+        self.generator_version = generator_version
+        self._digest = digest
+        self.data = data
+
+    @property
+    def digest(self) -> str:
+        if callable(self._digest):
+            self._digest = self._digest()
+        return self._digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +116,7 @@ def xml_digest(root: etree._Element) -> str:
     return h.hexdigest()
 
 
-def _previous_of(item: etree._Element) -> tuple[str, Previous] | None:
+def _previous_of(item: etree._Element, data: bytes | None) -> tuple[str, Previous] | None:
     guid = item.get("guid")
     try:
         version = int(item.get("version", "1"))
@@ -109,7 +131,8 @@ def _previous_of(item: etree._Element) -> tuple[str, Previous] | None:
         version_created=utc_datetime(meta.findtext(_VERSION_CREATED)) if meta is not None else None,
         first_created=utc_datetime(meta.findtext(_FIRST_CREATED)) if meta is not None else None,
         generator_version=generator.get("versioninfo") if generator is not None else None,
-        digest=xml_digest(item),
+        digest=lambda: xml_digest(item),
+        data=data,
     )
 
 
@@ -137,10 +160,19 @@ def read_previous_xml(paths: Iterable[Path], warn: Callable[[str], None]) -> dic
         else:
             continue
         for item in items:
-            entry = _previous_of(item)
+            entry = _previous_of(item, data if item is root else None)
             if entry is not None and (entry[0] not in found or found[entry[0]].version < entry[1].version):
                 found[entry[0]] = entry[1]
     return found
+
+
+def same_xml(built: etree._Element, previous: Previous) -> bool:
+    """Whether ``built`` has the content of ``previous`` (bytes first, then the digest)."""
+    from .serialize import to_bytes
+
+    if previous.data is not None and to_bytes(built) == previous.data:
+        return True
+    return xml_digest(built) == previous.digest
 
 
 def settle(
@@ -148,9 +180,13 @@ def settle(
     previous: Previous | None,
     now: str,
     build: Callable[[Stamp], T],
-    digest: Callable[[T], str],
+    same: Callable[[T, Previous], bool],
 ) -> tuple[T, Stamp]:
-    """Build the item with the right version and times (see the module doc)."""
+    """Build the item with the right version and times (see the module doc).
+
+    ``same(built, previous)`` tells whether an item built with the previous stamps has the
+    previous content.
+    """
     generator = __version__
     if not plan.owned:
         version = plan.base_version
@@ -162,7 +198,7 @@ def settle(
                 previous.generator_version or generator,
             )
             built = build(keep)
-            if digest(built) == previous.digest:
+            if same(built, previous):
                 return built, keep
         created = plan.version_created or now
         stamp = Stamp(version, created, plan.first_created or created, generator)
@@ -178,7 +214,7 @@ def settle(
             previous.generator_version or generator,
         )
         built = build(keep)
-        if digest(built) == previous.digest:
+        if same(built, previous):
             return built, keep
     created = max(now, previous.version_created or now)
     stamp = Stamp(max(previous.version + 1, plan.base_version), created, previous.first_created or created, generator)
