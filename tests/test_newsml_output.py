@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from toolkit.document import Paragraph, Translation, content_id
@@ -361,3 +363,50 @@ def test_foreign_feed_item_keeps_its_guid_and_version():
     assert ru.get("guid").startswith("urn:newsml:toolkit:") and ru.get("version") == "1"
     link = ru.find("n:itemMeta/n:link", NS)
     assert (link.get("residref"), link.get("version")) == ("tag:wire.example,2025:ABC123", "7")
+
+
+def test_mixed_document_marks_paragraphs_in_another_language():
+    doc = cleaned_sample("kk_culture_mixed.txt")
+    doc.paragraphs[1].lang = "ru"  # the Russian quote, as language identification tags it
+    outputs = render(doc)
+    root = assert_official_valid(outputs[next(n for n in outputs if ".kk" in n)])
+    langs = [p.get(XML_LANG) for p in root.iterfind(".//h:body/h:p", NS)]
+    assert langs[1] == "ru" and langs.count(None) == len(langs) - 1
+    from toolkit.newsml.read import item_document
+
+    again = item_document(root, "x.xml")
+    assert [p.lang for p in again.paragraphs][:2] == [None, "ru"]
+
+
+def test_feed_guid_with_control_characters_is_not_used_verbatim():
+    doc = make_document("Body.", lang="en")
+    doc.meta.guid, doc.meta.version = "tag:wire.example,2025:A\x01B", 2
+    root = etree.fromstring(next(iter(render(doc).values())))
+    assert root.get("guid").startswith("urn:newsml:toolkit:") and root.get("version") == "2"
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80) | st.text(max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=st.none() | _TEXT,
+    paragraphs=st.lists(_TEXT, min_size=1, max_size=4),
+    byline=st.none() | _TEXT,
+    keywords=st.lists(_TEXT, max_size=3),
+    lang=st.sampled_from([None, "kk", "uz", "ru-RU", "und", "bogus tag", "ar"]),
+    tr_title=st.none() | _TEXT,
+)
+def test_any_text_gives_valid_items_or_a_clean_validation_error(title, paragraphs, byline, keywords, lang, tr_title):
+    doc = make_document(title=None, lang=lang, id="fuzz")
+    doc.title = title
+    doc.paragraphs = [Paragraph(p) for p in paragraphs]
+    doc.meta.byline, doc.meta.keywords = byline, keywords
+    doc.translations["tr"] = Translation("tr", tr_title, [Paragraph(p) for p in reversed(paragraphs)])
+    try:
+        outputs = NewsMLFormat(now=NOW).render(doc)
+    except ValidationError as exc:  # only when nothing printable is left of the body
+        assert "no body text" in str(exc) or "has no text" in str(exc)
+        return
+    for out in outputs:
+        assert_official_valid(out.data, out.name)

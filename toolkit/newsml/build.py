@@ -288,8 +288,13 @@ def news_item(
     etree.SubElement(head, _H["title"]).text = item.headline
     body = etree.SubElement(html, _H["body"])
     p_tag = _H["p"]
-    for text in item.paragraphs:
-        etree.SubElement(body, p_tag).text = text
+    if item.paragraph_langs:  # a mixed document: say which paragraphs are in another language
+        for text, lang in zip(item.paragraphs, item.paragraph_langs, strict=True):
+            p = _SubElement(body, p_tag, {XML_LANG: lang}) if lang else _SubElement(body, p_tag)
+            p.text = text
+    else:
+        for text in item.paragraphs:
+            _SubElement(body, p_tag).text = text
     if plain_text:
         data = _sub(content_set, "inlineData", "\n\n".join(item.paragraphs), contenttype=TEXT_TYPE)
         data.set(XML_LANG, item.lang)

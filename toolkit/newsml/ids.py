@@ -70,7 +70,7 @@ def identity(doc: Document, provider: str) -> Identity:
         own = parse_own(guid, provider)
         if own is not None:
             return Identity(own[0], None, version or 1)
-        if version is not None and FOREIGN_GUID.match(guid) and len(guid) <= MAX_GUID:
+        if version is not None and FOREIGN_GUID.match(guid) and len(guid) <= MAX_GUID and guid.isprintable():
             return Identity(content_id(guid), guid, version)
         return Identity(content_id(guid), None, version or 1)
     url = (doc.meta.source_url or "").strip()

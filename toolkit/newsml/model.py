@@ -118,6 +118,7 @@ class ItemModel:
     headline_derived: bool
     paragraphs: list[str]
     provider: Party
+    paragraph_langs: list[str | None] = field(default_factory=list)  # where a paragraph's language differs
     content_created: str | None = None
     content_modified: str | None = None
     description: str | None = None
@@ -385,6 +386,18 @@ def _is_translation_link(link: Link) -> bool:
 # -- the story ---------------------------------------------------------------------------------------
 
 
+def _paragraph_langs(paragraphs: list[tuple[str, str | None]], lang: str) -> list[str | None]:
+    """The language of each paragraph where it differs from the item's (a quote in a mixed document)."""
+    out: list[str | None] = []
+    for text, tag in paragraphs:
+        own = langtag.canonical(tag)
+        if own is None or own == "und" or langtag.primary(own) == langtag.primary(lang):
+            out.append(None)
+        else:
+            out.append(langtag.with_script(own, text))
+    return out if any(out) else []
+
+
 def _language(tag: str | None, text: str, what: str, warnings: list[tuple[str, str]]) -> str:
     lang = langtag.canonical(tag)
     if lang is None:
@@ -402,11 +415,13 @@ def story_of(doc: Document, settings: Settings) -> Story:
     ident = ids.identity(doc, settings.provider)
     extra = _extra_newsml(doc)
 
-    paragraphs = clean.texts(p.text for p in doc.paragraphs)
+    cleaned = [(clean(p.text), p.lang) for p in doc.paragraphs]
+    paragraphs = [text for text, _ in cleaned if text]
     if not paragraphs:
         raise ValidationError("no body text: a NewsML-G2 item needs at least one paragraph", path=where)
     body_text = " ".join(paragraphs[:20])
     lang = _language(doc.lang, body_text, "document language", warnings)
+    paragraph_langs = _paragraph_langs([(text, tag) for text, tag in cleaned if text], lang)
 
     title = clean(doc.title)
     if title:
@@ -483,6 +498,7 @@ def story_of(doc: Document, settings: Settings) -> Story:
         headline=headline,
         headline_derived=derived,
         paragraphs=paragraphs,
+        paragraph_langs=paragraph_langs,
         provider=provider,
         content_created=published,
         content_modified=modified,

@@ -134,20 +134,25 @@ def _lang_of(item: etree._Element, content_meta: etree._Element | None) -> str |
     return None if lang in (None, "und") else lang
 
 
-def _paragraphs(item: etree._Element) -> list[str]:
+def _paragraphs(item: etree._Element) -> list[tuple[str, str | None]]:
+    """(text, language where a paragraph declares its own) of the body paragraphs."""
     content_set = item.find(q("contentSet"))
     if content_set is None:
         return []
     for inline in content_set.iterfind(q("inlineXML")):
-        found = [_text(p) for p in inline.iter() if isinstance(p.tag, str) and etree.QName(p).localname == "p"]
-        found = [t for t in found if t]
+        found = [
+            (_text(p), langtag.canonical(p.get(XML_LANG)))
+            for p in inline.iter()
+            if isinstance(p.tag, str) and etree.QName(p).localname == "p"
+        ]
+        found = [(t, lang) for t, lang in found if t]
         if found:
             return found
     for data in content_set.iterfind(q("inlineData")):
         if (data.get("contenttype") or "text/plain").split(";")[0].strip() == "text/plain" and not data.get("encoding"):
             blocks = [normalize_line(" ".join(b.split())) for b in split_blocks(data.text or "")]
             if any(blocks):
-                return [b for b in blocks if b]
+                return [(b, None) for b in blocks if b]
     return []
 
 
@@ -200,13 +205,14 @@ def item_document(item: etree._Element, source: str, encoding: str = "utf-8") ->
         klass = item_meta.find(q("itemClass"))
         item_class = (klass.get("qcode") or "").strip() if klass is not None else ""
 
-    paragraphs = _paragraphs(item)
+    body = _paragraphs(item)
+    paragraphs = [text for text, _ in body]
     lang = _lang_of(item, content_meta)
     text = "\n\n".join(paragraphs)
     doc = Document.from_text(text, source=source, encoding=encoding, id=content_id(guid) if guid else None)
     doc.title = _first_text(content_meta, "headline") or None
     doc.lang = lang
-    doc.paragraphs = [Paragraph(p) for p in paragraphs]
+    doc.paragraphs = [Paragraph(p, p_lang) for p, p_lang in body]
 
     provider = _party(item_meta.find(q("provider")) if item_meta is not None else None)
     info_source = _party(content_meta.find(q("infoSource")) if content_meta is not None else None)
