@@ -407,6 +407,94 @@ def _language(tag: str | None, text: str, what: str, warnings: list[tuple[str, s
     return langtag.with_script(lang, text)
 
 
+@dataclass(slots=True)
+class _Shared:
+    """What the original and its translations share (computed once per document)."""
+
+    settings: Settings
+    key: str
+    where: str
+    lang: str  # the original's language
+    guid: str  # the original's guid
+    headline: str  # the original's headline
+    ours: Party
+    published: str | None
+    modified: str | None
+    holder: str
+    notice: str
+    keywords: list[str]
+    credits: list[str]
+    byline: str | None
+    info_source: Party | None
+    source_party: Party | None  # who created the content (the site, else the copyright holder)
+    source_url: str | None
+
+
+def _hops(created_by: Party | None, published: str | None, ours: Party, stamped: bool) -> list[Hop]:
+    """Created by the source, then transformed by us (our hop carries versionCreated when we own the item)."""
+    return [Hop(HOP_CREATED, created_by, published), Hop(HOP_TRANSFORMED, ours, None, ours=stamped)]
+
+
+def _translation_item(
+    shared: _Shared, key: str, tr: Translation, clean: _Cleaner, warnings: list[tuple[str, str]]
+) -> ItemModel:
+    paragraphs = clean.texts(p.text for p in tr.paragraphs)
+    if not paragraphs:
+        raise ValidationError(f"translation {key!r} has no text: a NewsML-G2 item needs a body", path=shared.where)
+    lang = _language(tr.lang or key, " ".join(paragraphs[:20]), f"translation {key!r}", warnings)
+    title = clean(tr.title)
+    engine = _engine(tr, clean)
+    source_lang = langtag.canonical(tr.source_lang) or shared.lang
+    notices = [Notice(shared.notice, shared.lang)] if shared.notice else []
+    notices.append(Notice(_mt_notice(source_lang, lang, engine, shared.holder), "en"))
+    source_url = shared.source_url
+    return ItemModel(
+        guid=ids.item_guid(shared.settings.provider, shared.key, lang),
+        lang=lang,
+        stem=ids.stem(shared.key, lang),
+        kind="translation",
+        owned=True,
+        base_version=_read_version(tr.extra),
+        headline=shorten(title) if title else derive_headline(paragraphs),
+        headline_derived=not title,
+        paragraphs=paragraphs,
+        provider=shared.ours,
+        content_created=shared.published,
+        content_modified=shared.modified,
+        description=clean(tr.extra.get("description")) or None,
+        keywords=shared.keywords,
+        keywords_lang=shared.lang,
+        by=shared.byline,
+        creditlines=shared.credits,
+        info_source=shared.info_source,
+        copyright_holder=shared.holder or None,
+        notices=notices,
+        contributors=[Party(name=engine, role=ROLE_TRANSLATOR, note=_route_note(tr, clean))],
+        links=[Link(rel=REL_SOURCE, href=source_url, contenttype="text/html")] if source_url else [],
+        hops=_hops(shared.source_party, shared.published, shared.ours, stamped=True),
+        rtl=langtag.is_rtl(lang, RTL_LANGUAGES),
+        translation_of=Link(
+            rel=REL_TRANSLATION_OF,
+            residref=shared.guid,
+            contenttype=NEWSITEM_TYPE,
+            lang=shared.lang,
+            title=shared.headline,
+        ),
+    )
+
+
+def _feed_provider(extra: dict[str, Any], fallback: str, clean: _Cleaner) -> Party:
+    """The provider a NewsML-G2 item read back declared (we pass its item through)."""
+    raw = extra.get("provider") if isinstance(extra.get("provider"), dict) else {}
+    qcode = clean(raw.get("qcode"))
+    return Party(
+        name=clean(raw.get("name")) or fallback or "unknown provider",
+        uri=safe_uri(raw.get("uri")),
+        literal=clean(raw.get("literal")) or None,
+        qcode=qcode if re.fullmatch(r"[^\s:]+:\S+", qcode) else None,
+    )
+
+
 def story_of(doc: Document, settings: Settings) -> Story:
     """The story of ``doc`` as plain data (raises ValidationError when it cannot be an item)."""
     clean = _Cleaner()
@@ -416,12 +504,11 @@ def story_of(doc: Document, settings: Settings) -> Story:
     extra = _extra_newsml(doc)
 
     cleaned = [(clean(p.text), p.lang) for p in doc.paragraphs]
-    paragraphs = [text for text, _ in cleaned if text]
+    cleaned = [(text, tag) for text, tag in cleaned if text]
+    paragraphs = [text for text, _ in cleaned]
     if not paragraphs:
         raise ValidationError("no body text: a NewsML-G2 item needs at least one paragraph", path=where)
-    body_text = " ".join(paragraphs[:20])
-    lang = _language(doc.lang, body_text, "document language", warnings)
-    paragraph_langs = _paragraph_langs([(text, tag) for text, tag in cleaned if text], lang)
+    lang = _language(doc.lang, " ".join(paragraphs[:20]), "document language", warnings)
 
     title = clean(doc.title)
     if title:
@@ -451,42 +538,33 @@ def story_of(doc: Document, settings: Settings) -> Story:
         warnings.append(("date", f"modified date {doc.meta.modified!r} is not ISO 8601: left out"))
 
     holder = clean(doc.meta.copyright_holder)
-    notice = _copyright_notice(doc, holder, clean)
-    keywords = clean.many(doc.meta.keywords)
-    credits = clean.many(doc.meta.photo_credits)
-    byline = clean(doc.meta.byline) or None
-    description = clean(doc.meta.description) or None
-
     links = _extra_links(extra, clean)
     source_url = safe_uri(doc.meta.source_url)
     if source_url:
         links.insert(0, Link(rel=REL_SOURCE, href=source_url, contenttype="text/html"))
-    is_translation_item = any(_is_translation_link(link) for link in links)
 
     foreign = ident.foreign_guid is not None
-    if foreign:
-        feed_provider = extra.get("provider") if isinstance(extra.get("provider"), dict) else {}
-        provider = Party(
-            name=clean(feed_provider.get("name")) or source_name or "unknown provider",
-            uri=safe_uri(feed_provider.get("uri")),
-            literal=clean(feed_provider.get("literal")) or None,
-            qcode=clean(feed_provider.get("qcode")) or None,
-        )
-        if provider.qcode and not re.fullmatch(r"[^\s:]+:\S+", provider.qcode):
-            provider.qcode = None
-        guid = ident.foreign_guid
-    else:
-        provider = ours
-        guid = ids.item_guid(settings.provider, ident.key, lang)
-    assert guid is not None
-
-    def hops(created_by: Party | None) -> list[Hop]:
-        return [
-            Hop(HOP_CREATED, created_by, published),
-            Hop(HOP_TRANSFORMED, ours, None, ours=not foreign),
-        ]
-
-    source_party = info_source or (Party(name=holder) if holder else None)
+    provider = _feed_provider(extra, source_name, clean) if foreign else ours
+    guid = ident.foreign_guid or ids.item_guid(settings.provider, ident.key, lang)
+    shared = _Shared(
+        settings=settings,
+        key=ident.key,
+        where=where,
+        lang=lang,
+        guid=guid,
+        headline=headline,
+        ours=ours,
+        published=published,
+        modified=modified,
+        holder=holder,
+        notice=_copyright_notice(doc, holder, clean),
+        keywords=clean.many(doc.meta.keywords),
+        credits=clean.many(doc.meta.photo_credits),
+        byline=clean(doc.meta.byline) or None,
+        info_source=info_source,
+        source_party=info_source or (Party(name=holder) if holder else None),
+        source_url=source_url,
+    )
     catalog_refs, schemes = _extra_catalogs(extra, clean)
     original = ItemModel(
         guid=guid,
@@ -498,20 +576,20 @@ def story_of(doc: Document, settings: Settings) -> Story:
         headline=headline,
         headline_derived=derived,
         paragraphs=paragraphs,
-        paragraph_langs=paragraph_langs,
+        paragraph_langs=_paragraph_langs(cleaned, lang),
         provider=provider,
         content_created=published,
         content_modified=modified,
-        description=description,
-        keywords=keywords,
-        by=byline,
-        creditlines=credits,
+        description=clean(doc.meta.description) or None,
+        keywords=shared.keywords,
+        by=shared.byline,
+        creditlines=shared.credits,
         info_source=info_source,
         copyright_holder=holder or None,
-        notices=[Notice(notice)] if notice else [],
+        notices=[Notice(shared.notice)] if shared.notice else [],
         contributors=_extra_parties(extra.get("contributors"), clean),
         links=links,
-        hops=hops(provider if foreign else source_party),
+        hops=_hops(provider if foreign else shared.source_party, published, ours, stamped=not foreign),
         rtl=langtag.is_rtl(lang, RTL_LANGUAGES),
         feed_version_created=utc_datetime(extra.get("version_created")) if foreign else None,
         feed_first_created=utc_datetime(extra.get("first_created")) if foreign else None,
@@ -520,61 +598,15 @@ def story_of(doc: Document, settings: Settings) -> Story:
     )
 
     translations: list[ItemModel] = []
-    seen = {lang}
     for key in sorted(doc.translations):
-        tr = doc.translations[key]
-        tr_paragraphs = clean.texts(p.text for p in tr.paragraphs)
-        if not tr_paragraphs:
-            raise ValidationError(f"translation {key!r} has no text: a NewsML-G2 item needs a body", path=where)
-        tr_lang = _language(tr.lang or key, " ".join(tr_paragraphs[:20]), f"translation {key!r}", warnings)
-        if tr_lang in seen:
-            warnings.append(("translation", f"translation {key!r} ({tr_lang}) duplicates another language: left out"))
+        item = _translation_item(shared, key, doc.translations[key], clean, warnings)
+        if item.lang in {lang, *(t.lang for t in translations)}:
+            warnings.append(("translation", f"translation {key!r} ({item.lang}) duplicates another language: left out"))
             continue
-        seen.add(tr_lang)
-        tr_title = clean(tr.title)
-        tr_headline = shorten(tr_title) if tr_title else derive_headline(tr_paragraphs)
-        engine = _engine(tr, clean)
-        src_lang = langtag.canonical(tr.source_lang) or lang
-        notices = [Notice(notice, lang)] if notice else []
-        notices.append(Notice(_mt_notice(src_lang, tr_lang, engine, holder), "en"))
-        translations.append(
-            ItemModel(
-                guid=ids.item_guid(settings.provider, ident.key, tr_lang),
-                lang=tr_lang,
-                stem=ids.stem(ident.key, tr_lang),
-                kind="translation",
-                owned=True,
-                base_version=_read_version(tr.extra),
-                headline=tr_headline,
-                headline_derived=not tr_title,
-                paragraphs=tr_paragraphs,
-                provider=ours,
-                content_created=published,
-                content_modified=modified,
-                description=clean(tr.extra.get("description")) or None,
-                keywords=keywords,
-                keywords_lang=lang,
-                by=byline,
-                creditlines=credits,
-                info_source=info_source,
-                copyright_holder=holder or None,
-                notices=notices,
-                contributors=[Party(name=engine, role=ROLE_TRANSLATOR, note=_route_note(tr, clean))],
-                links=[Link(rel=REL_SOURCE, href=source_url, contenttype="text/html")] if source_url else [],
-                hops=hops(source_party),
-                rtl=langtag.is_rtl(tr_lang, RTL_LANGUAGES),
-                translation_of=Link(
-                    rel=REL_TRANSLATION_OF,
-                    residref=guid,
-                    contenttype=NEWSITEM_TYPE,
-                    lang=lang,
-                    title=headline,
-                ),
-            )
-        )
+        translations.append(item)
 
     package = None
-    if not is_translation_item:
+    if not any(_is_translation_link(link) for link in links):  # a translation read back has its source's package
         languages = ", ".join(item.lang for item in [original, *translations])
         package = PackageModel(
             guid=ids.item_guid(settings.provider, ident.key, ids.PACKAGE_SUFFIX),
