@@ -89,7 +89,7 @@ def command(
     meter = Progress(progress)
     failed = 0
     first = True
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     for doc in pipeline.pipe(read_inputs(paths, stdin=stdin)):
         meter.update(doc.status)
         if doc.status == "failed":
