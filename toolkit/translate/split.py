@@ -43,7 +43,7 @@ _NONFINAL: dict[str, set[str]] = {
         "ул пр просп пл пер д кв им св проф акад доц ген зам обл р-н пос ст рис табл гл ок ср напр см тел ред "
         "изд т н о пгт вл стр корп тов гос"
     ),
-    "kk": _w("көш даң ауд обл проф акад доц ген ш т.ғ.к т.ғ.д э.ғ.к э.ғ.д"),
+    "kk": _w("қ көш даң ауд обл проф акад доц ген ш т.ғ.к т.ғ.д э.ғ.к э.ғ.д"),
     "uz": _w("ko'ch koʻch tum prof akad dots sh t.f.n t.f.d i.f.n i.f.d кўч тум проф акад доц ш"),
     "tr": _w("dr prof doç yrd av müh op uzm sn bkz örn yy cad sok mah no tel alb bnb yzb org gen korg t.c s st ord hz"),
 }
