@@ -203,6 +203,7 @@ def _argos(pkg_dir, docs, sentences, beam, length, threads):
 
     def run(warmup):
         inner.translator.tokens = 0
+        translation.cache = {}  # argostranslate keeps the last call's paragraphs: no free repeats
         for _lang, paragraphs in docs[:1] if warmup else docs:
             translation.translate("\n".join(paragraphs))
         return inner.translator.tokens

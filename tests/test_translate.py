@@ -167,7 +167,7 @@ def test_script_variants_need_no_model(cli, models_dir):  # noqa: F811
 def test_uzbek_cyrillic_from_a_translation(cli, packages, models_dir):  # noqa: F811
     """uz-Cyrl = a model's uz-Latn output, then transliterated (the m2m model answers 'ozbekcha')."""
     install(cli, packages, "m2m")
-    result, (out,) = run_jsonl(cli, [make_document("Exports grow.", lang="en")], "--to", "uz-Cyrl")
+    _, (out,) = run_jsonl(cli, [make_document("Exports grow.", lang="en")], "--to", "uz-Cyrl")
     tr = out["translations"]["uz-Cyrl"]
     assert tr["paragraphs"][0]["text"] == "озбекча"
     assert tr["route"] == ["en", "uz-Latn", "uz-Cyrl"] and tr["engine"] == "ctranslate2"

@@ -8,6 +8,8 @@ from toolkit.translate.langs import canonical, m2m_token, nllb_code, try_canonic
 from toolkit.translate.split import split_sentences
 from toolkit.translate.translit import kk_cyrl_to_latn, uz_cyrl_to_latn, uz_latn_to_cyrl
 
+from .translate_helpers import packages  # noqa: F401  (fixture)
+
 
 @pytest.mark.parametrize(
     ("lang", "text", "expected"),
@@ -52,7 +54,8 @@ from toolkit.translate.translit import kk_cyrl_to_latn, uz_cyrl_to_latn, uz_latn
         ),
         (
             "uz-Latn",
-            "Toshkent sh. Navoiy koʻch. boʻyida bino qurildi. Sh. Mirziyoyev nutq soʻzladi. «Biz tayyormiz. Albatta», dedi u.",
+            "Toshkent sh. Navoiy koʻch. boʻyida bino qurildi. Sh. Mirziyoyev nutq soʻzladi. "
+            "«Biz tayyormiz. Albatta», dedi u.",
             [
                 "Toshkent sh. Navoiy koʻch. boʻyida bino qurildi.",
                 "Sh. Mirziyoyev nutq soʻzladi.",
@@ -113,7 +116,7 @@ def test_language_code_table():
     assert try_canonical("und") is None and try_canonical(None) is None and try_canonical("!!") is None
 
 
-def test_routing_prefers_direct_then_multilingual_then_pivot(packages, tmp_path):
+def test_routing_prefers_direct_then_multilingual_then_pivot(packages, tmp_path):  # noqa: F811
     from toolkit.translate.routing import Router
     from toolkit.translate.store import ModelStore
 
@@ -128,6 +131,3 @@ def test_routing_prefers_direct_then_multilingual_then_pivot(packages, tmp_path)
     without = Router([p for p in store.packages() if not p.multilingual])
     assert without.route("kk", "ru").langs == ["kk-Cyrl", "en", "ru"]
     assert without.route("ru", "kk") is None
-
-
-from .translate_helpers import packages  # noqa: E402,F401  (fixture)
