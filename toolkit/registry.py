@@ -134,6 +134,7 @@ PROCESSORS = Registry(
             "toolkit.processors.segment:Segment",
             "split raw text into normalised paragraphs (no boilerplate removal)",
         ),
+        "translate": ("toolkit.processors.translate:Translate", "translate offline into --to languages (CTranslate2)"),
     },
     error=UnknownProcessorError,
 )
