@@ -7,6 +7,7 @@ clean anything. Run from the repository root:
 
 Exit status 0 when every check passes, 1 otherwise (one line per problem).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -23,13 +24,48 @@ EXPECTATIONS = Path(__file__).with_name("samples.json")
 
 LANGS = {"tr", "ru", "kk-Cyrl", "uz-Latn", "uz-Cyrl", "en", "ky"}
 KEYS = {
-    "encoding", "lang", "mixed", "title", "title_derived", "published",
-    "copyright_holder", "copyright_year", "credits", "paragraphs", "must_not_contain",
+    "encoding",
+    "lang",
+    "mixed",
+    "title",
+    "title_derived",
+    "published",
+    "copyright_holder",
+    "copyright_year",
+    "credits",
+    "paragraphs",
+    "must_not_contain",
 }
 BLOCK_TAGS = {
-    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-    "figure", "figcaption", "article", "aside", "section", "header", "footer", "nav",
-    "main", "br", "tr", "td", "th", "title", "form", "button", "time",
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "article",
+    "aside",
+    "section",
+    "header",
+    "footer",
+    "nav",
+    "main",
+    "br",
+    "tr",
+    "td",
+    "th",
+    "title",
+    "form",
+    "button",
+    "time",
 }
 
 
