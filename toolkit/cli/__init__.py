@@ -35,9 +35,9 @@ def main(verbose: int, quiet: bool, log_format: str) -> None:
 
 
 def _register() -> None:
-    from . import convert, processors
+    from . import clean, convert, processors
 
-    for module in (convert, processors):
+    for module in (clean, convert, processors):
         main.add_command(module.command)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from ...document import Removal
 from .dates import parse_iso_datetime
 from .markers import default_markers, fold, key
 from .rules import Rules
@@ -296,7 +297,7 @@ def _copyright(tree: HtmlElement, rules: Rules, ld: dict[str, Any]) -> tuple[str
     ]
     blocks.append(tree.find("body") if tree.find("body") is not None else tree)
     for block in blocks:
-        for line in _block_lines(block):
+        for _, line in _block_lines(block):
             if "©" not in line and "(c)" not in line.lower() and len(line) > 300:
                 continue
             cr = rules.copyright(line, fold(line))
@@ -340,20 +341,22 @@ _BLOCK_TAGS = frozenset(
 )
 
 
-def _block_lines(el: Any) -> list[str]:
-    """Visible text of an element cut at block boundaries (short pieces only)."""
-    lines: list[str] = []
+def _block_lines(el: Any) -> list[tuple[int | None, str]]:
+    """Visible text of an element cut at block boundaries, with the source line of each piece."""
+    lines: list[tuple[int | None, str]] = []
     current: list[str] = []
+    where: list[int | None] = [getattr(el, "sourceline", None)]
 
     def walk(node: Any) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in ("script", "style", "noscript", "template"):
+        if tag in ("script", "style", "noscript", "template", "head"):
             if node.tail:
                 current.append(node.tail)
             return
         block = tag in _BLOCK_TAGS
         if block:
             flush()
+            where[0] = node.sourceline
         if node.text:
             current.append(node.text)
         for child in node:
@@ -367,7 +370,7 @@ def _block_lines(el: Any) -> list[str]:
         text = _WS.sub(" ", "".join(current)).strip()
         current.clear()
         if text:
-            lines.append(text)
+            lines.append((where[0], text))
 
     walk(el)
     flush()
@@ -477,14 +480,38 @@ def _first_date(*values: str | None) -> str | None:
 
 
 def clean_html(markup: str, rules: Rules, *, url: str | None = None, favor: Favor = "balanced") -> HtmlCleaned:
-    """Main text and metadata of an HTML page; the text rules applied to the main text."""
+    """Main text and metadata of an HTML page; the text rules applied to the main text.
+
+    What the extractor left out is logged too (rule ``html-boilerplate``), block by block,
+    with its line in the HTML source; so are the text rules' removals.
+    """
     tree = parse_html(markup)
     if tree is None:
         return HtmlCleaned(Cleaned(), PageMeta())
     meta = page_metadata(tree, rules)
     text = extract_main_text(tree, url=url or meta.source_url, favor=favor)
     cleaned = clean_text(text, rules, mode="html", known_title=meta.title)
+    _log_dropped_blocks(tree, text, meta.title, cleaned)
     return HtmlCleaned(cleaned, meta)
+
+
+def _log_dropped_blocks(tree: HtmlElement, text: str, title: str | None, cleaned: Cleaned) -> None:
+    body = tree.find("body")
+    blocks = _block_lines(body if body is not None else tree)
+    first_line: dict[str, int | None] = {}
+    for line, block in blocks:
+        first_line.setdefault(key(block), line)
+    kept_lines = {key(line) for line in text.splitlines()}
+    kept = "\n".join(kept_lines)
+    title_key = key(title) if title else None
+    dropped = []
+    for line, block in blocks:
+        k = key(block)
+        if k and k != title_key and k not in kept_lines and (len(k) < 40 or k not in kept):
+            dropped.append(Removal(block, "html-boilerplate", "outside the main text found by the extractor", line))
+    for removal in cleaned.removals:  # text-rule removals: point at the HTML source line
+        removal.line = first_line.get(key(removal.text))
+    cleaned.removals = sorted(dropped + cleaned.removals, key=lambda r: r.line or 0)
 
 
 def html_to_text(markup: str, url: str | None = None) -> str:

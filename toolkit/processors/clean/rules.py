@@ -258,7 +258,7 @@ class Rules:
         if bare in self.nav_labels:
             return True
         n = words(text)
-        if n > 16 or ends_sentence(text):
+        if n > 16 or ends_sentence(text) or text.startswith("|"):  # "| a | b |" is a table row
             return False
         if self._home.match(folded):
             return True

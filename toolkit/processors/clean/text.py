@@ -38,6 +38,8 @@ Mode = Literal["text", "html"]
 
 #: How many units from the top may hold the repeated title.
 TITLE_WINDOW = 12
+#: In HTML text, lines above the title count as page header only when the title is this near the top.
+HTML_HEADER = 4
 #: Longest derived title, in characters.
 DERIVED_TITLE_MAX = 120
 
@@ -252,7 +254,7 @@ class Page:
                     r.remove(u, "teaser-block", f"after the teaser marker {cutting.text!r} (line {cutting.line})")
                     i += 1
                     continue
-            before_title = title_at is not None and i < title_at
+            before_title = title_at is not None and i < title_at and (self.mode == "text" or title_at <= HTML_HEADER)
             outcome = self._classify(u, before_title)
             if outcome == "cut":
                 cutting = u
@@ -318,7 +320,7 @@ class Page:
         if _ONLY_PUNCT.match(text):
             r.remove(u, "punctuation", "only punctuation or symbols")
             return "drop"
-        if before_title and not body_like(text):
+        if before_title and words(text) <= 8 and not ends_sentence(text):
             r.remove(u, "header", "above the headline (kicker, section, site name)")
             return "drop"
         if not self.in_head and self._dated_teaser(u):
