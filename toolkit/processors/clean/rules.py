@@ -154,7 +154,7 @@ class Rules:
         holder = _YEAR.sub(" ", body)
         holder = re.sub(r"(?i)^\s*copyright\b", " ", holder)
         # the holder ends at the first sentence break ("Site. Reproduction ...")
-        holder = _SPACES.sub(" ", holder).strip(" ,;:-–—|/")
+        holder = _SPACES.sub(" ", holder).strip(" ,;:-–—|/").lstrip(".")
         parts = re.split(r"(?<=[^\W\d_]{2})\.\s+(?=[^\W\d_])", holder)
         holder = parts[0] if parts else holder
         holder = holder.strip(" ,;:-–—|/")
@@ -245,7 +245,7 @@ class Rules:
         m = self._subscribe.search(folded)
         if m is None:
             return False
-        return not ends_sentence(text) or m.start() == 0 or n <= 8
+        return not ends_sentence(text) or m.start() == 0
 
     def cookie(self, text: str, folded: str) -> bool:
         if words(text) > 70 or self._cookie.search(folded) is None:

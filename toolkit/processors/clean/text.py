@@ -47,7 +47,66 @@ _BLANK_CHARS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _WS_ONLY = re.compile(r"^[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]*$")
 _CLOSE = "\"'»”’) "
 _ONLY_PUNCT = re.compile(r"^[\W_]+$")
-_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{2}[.!?…])[\"'»”’)]*\s+(?=[\"'«“„‘(]?[^\W\d_])|(?<=[!?…])\s+")
+_SENTENCE_END = re.compile(r"[.!?…][\"'»”’)]*\s+(?=[\"'«“„‘(]?[^\W\d_])")
+_WORD_BEFORE = re.compile(r"([^\W\d_]*)[\"'»”’)]*$")
+#: Words after which a full stop does not end a sentence.
+ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "lt",
+        "col",
+        "capt",
+        "sgt",
+        "jr",
+        "sr",
+        "vs",
+        "no",
+        "nos",
+        "vol",
+        "fig",
+        "approx",
+        "dept",
+        "est",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "г",
+        "гг",
+        "ул",
+        "им",
+        "проф",
+        "ст",
+        "тыс",
+        "млн",
+        "млрд",
+        "руб",
+        "тел",
+        "doc",
+        "av",
+    ]
+)
 
 
 @dataclass(slots=True)
@@ -183,7 +242,15 @@ def find_known_title(units: list[Unit], title: str) -> int | None:
 
 def derive_title(paragraph: str) -> str:
     """A headline made from the first sentence, cut at a word boundary when long."""
-    first = _SENTENCE_END.split(paragraph, maxsplit=1)[0].strip()
+    first = paragraph
+    for m in _SENTENCE_END.finditer(paragraph):
+        stop = paragraph[m.start()]
+        word = _WORD_BEFORE.search(paragraph[: m.start()]).group(1)  # type: ignore[union-attr]
+        if stop == "." and (len(word) < 2 or word.casefold() in ABBREVIATIONS):
+            continue  # an initial or an abbreviation
+        first = paragraph[: m.start() + 1]
+        break
+    first = first.strip()
     first = first.rstrip(" .;:,")
     if len(first) <= DERIVED_TITLE_MAX:
         return first
