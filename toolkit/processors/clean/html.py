@@ -241,24 +241,22 @@ def _similar(a: str, b: str) -> bool:
 
 
 def _choose_title(tree: HtmlElement, metas: dict[str, str], ld: dict[str, Any], site: str | None) -> str | None:
-    candidates = [
-        metas.get("og:title"),
-        metas.get("twitter:title"),
-        _string(ld.get("headline")) if ld else None,
-    ]
+    """The headline: an ``<h1>`` agreeing with the page's declared titles, else the declared
+    article title (Open Graph, JSON-LD), else the article's ``<h1>``, else ``<title>`` without the site name."""
+    declared = [c for c in (metas.get("og:title"), metas.get("twitter:title"), _string(ld.get("headline"))) if c]
     head_title = tree.find(".//title")
-    if head_title is not None and _text(head_title):
-        candidates.append(_strip_site(_text(head_title), site))
-    candidates = [c for c in candidates if c]
-    h1s = [_text(h) for h in tree.iter("h1")][:8]
-    h1s = [h for h in h1s if h and len(h) <= 400]
+    page_title = _strip_site(_text(head_title), site) if head_title is not None and _text(head_title) else None
+    h1s = [h for h in (_text(h) for h in tree.iter("h1")) if h and len(h) <= 400][:8]
     for h in h1s:
-        if any(_similar(h, c) for c in candidates):
+        if any(_similar(h, c) for c in [*declared, *([page_title] if page_title else [])]):
             return h
-    if candidates:
-        first = candidates[0]
-        return _strip_site(first, site) if site else first
-    return h1s[0] if h1s else None
+    if declared:
+        return _strip_site(declared[0], site) if site else declared[0]
+    inside = [_text(h) for h in tree.xpath("//article//h1 | //main//h1")]
+    for h in [*inside, *h1s]:
+        if h and len(h) <= 400 and len(h.split()) >= 2 and not (site and key(h) == key(site)):
+            return h
+    return page_title
 
 
 def _credits(tree: HtmlElement, rules: Rules, ld: dict[str, Any]) -> list[str]:
