@@ -22,6 +22,7 @@ from typing import Literal
 
 from .markers import Markers, fold
 
+_DIGIT = re.compile(r"\d")
 _YEAR_WORD = r"(?:\s*-?(?:yil|yilda|йил|жылғы|жылы|жыл|ж\.|г\.|года|год|г|yili|y\.))?"
 _TIME = r"(?:\s*(?:,|в|saat|at|в|-|\||/)?\s*(?P<hh>\d{1,2})[:.](?P<mi>\d{2})(?::\d{2})?(?:\s*(?:am|pm))?)?"
 
@@ -73,6 +74,8 @@ class DateParser:
     def match(self, text: str, folded: str | None = None) -> DateMatch | None:
         """A date at the start of ``text`` (``folded`` is ``fold(text)`` when the caller has it)."""
         folded = fold(text) if folded is None else folded
+        if _DIGIT.search(folded, 0, 60) is None:  # every format has digits near the start
+            return None
         m = self._re.match(folded)
         if m is None:
             return None

@@ -102,7 +102,15 @@ def fold(text: str) -> str:
 
     ``fold("İLGİNİZİ Çekebilir") == "ilginizi cekebilir"``; ``fold("Oʻxshash") == "o'xshash"``.
     """
+    if text.isascii():
+        low = text.lower()
+        return low.replace("`", "'") if "`" in low else low
     return text.translate(_TABLE)
+
+
+def key_folded(folded: str) -> str:
+    """:func:`key` of a text that is already folded."""
+    return _NON_WORD.sub(" ", folded).strip()
 
 
 _NON_WORD = re.compile(r"[\W_]+")

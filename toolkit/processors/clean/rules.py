@@ -24,7 +24,8 @@ _EDGE = " \t:;.,…»›>|/\\-–—•·*#=~"
 
 
 def words(text: str) -> int:
-    return len(text.split())
+    """Word count of a whitespace-normalised text (single spaces, stripped)."""
+    return text.count(" ") + 1 if text else 0
 
 
 def ends_sentence(text: str) -> bool:
@@ -53,7 +54,11 @@ def _phrases(items: tuple[str, ...]) -> str:
 
 
 def _bare(phrase: str) -> str:
-    return " ".join(fold(phrase).strip(_EDGE).split())
+    return _bare_folded(fold(phrase))
+
+
+def _bare_folded(folded: str) -> str:
+    return " ".join(folded.strip(_EDGE).split())
 
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*[-–—/]\s*((?:19|20)\d{2}))?(?!\d)")
@@ -63,6 +68,9 @@ _SIGNS = re.compile(r"©|℗|\((?:c|C|с|С)\)")
 _QUOTES = "\"'«»“”„‘’"
 _ABBREV_END = re.compile(r"(?:^|\s)(?:\w\.){1,4}$|(?:inc|ltd|co|corp|llc|plc|gmbh|jsc|ooo|тоо|ао|оао|зао)\.$", re.I)
 _SPACES = re.compile(r"\s+")
+_TOKEN_SPLIT = re.compile(r"[\s,;|/·•:]+")
+_DIGIT = re.compile(r"\d")
+_NAV_SEPARATORS = re.compile(r"[>›»→|•·/:-]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +97,24 @@ class Rules:
         self.shares = frozenset(_bare(p) for p in m("share"))
         self.nav_labels = frozenset(_bare(p) for p in m("navigation"))
         self.social = frozenset(_bare(p) for p in m("social")) | self.shares
+        self._social_first = frozenset(_TOKEN_SPLIT.split(p, 1)[0] for p in self.social)
         # "<read-also phrase>: headline" (or the phrase and a quoted headline)
         self._read_also = re.compile(rf"^(?:{_phrases(m('read_also'))})\s*(?:[:|»›>\-]|\s[\"'])\s*\S")
         self._teaser_prefix = re.compile(rf"^(?:{_phrases(m('teaser'))})(?=\s)")
         self._rights = re.compile(rf"(?:{_phrases(m('copyright'))})")
+        # cheap substring gates before the regular expressions
+        self._rights_words = _minimal({fold(p).split()[0] for p in m("copyright") if p.split()})
+        self._cookie_words = _minimal({" ".join(fold(p).split()) for p in m("cookie") if p.strip()})
+        self._rights_raw = _minimal(
+            {p.lower().split()[0] for p in m("copyright") if p.split()} | set(self._rights_words)
+        )
+        self._cookie_raw = _minimal({" ".join(p.lower().split()) for p in m("cookie")} | set(self._cookie_words))
         colon = tuple(p for p in m("credit") if p.rstrip().endswith(":"))
         named = tuple(p for p in m("credit") if not p.rstrip().endswith(":"))
         colon_alt = _phrases(tuple(p.rstrip()[:-1] for p in colon))
         self._credit_colon = re.compile(rf"^(?:{colon_alt})\s*:\s*(?P<name>\S.*)$")
+        self._named_credits = tuple({" ".join(fold(p).split()) for p in named})
+        self._named_raw = _minimal({" ".join(p.lower().split()) for p in named} | set(self._named_credits))
         self._credit_named = re.compile(rf"^(?:{_phrases(named)})\s+(?P<name>\S.*)$")
         self._credit_tail = re.compile(
             rf"(?:^|[.!?\"')\]]\s+|\s[-|/]\s*|\s\(|\s)(?P<prefix>(?:{colon_alt})\s*:|(?:{_phrases(named)})\s)\s*"
@@ -119,6 +137,9 @@ class Rules:
         """A copyright notice line: ``© 2024 Site``, ``(c) Site, 2024``, ``... Tüm hakları saklıdır.``"""
         n = words(text)
         if n > 45:
+            return None
+        has_sign = "©" in folded or "(c)" in folded or "(с)" in folded or folded.startswith("copyright")
+        if not has_sign and (n > 25 or not any(p in folded for p in self._rights_words)):
             return None
         sign = _COPY_SIGN.match(folded)
         if sign and folded[: sign.end()].strip().startswith("copyright"):
@@ -182,7 +203,7 @@ class Rules:
             name = _clean_name(text[m.start("name") :])
             if name and words(name) <= 8 and _capitalised(name) and not ends_sentence(text):
                 return Credit(name, False)
-        m = self._credit_tail.search(folded)
+        m = self._credit_tail.search(folded) if ":" in folded or any(p in folded for p in self._named_credits) else None
         if m and m.start("prefix") > 0:
             name = _clean_name(text[m.start("name") : m.end("name")])
             named = not m.group("prefix").rstrip().endswith(":")
@@ -192,13 +213,16 @@ class Rules:
 
     def byline(self, text: str, folded: str) -> str | None:
         """``By X``, ``Автор: X``, ``Muallif: X``: a short line naming the author."""
-        if words(text) > 9 or ends_sentence(text.rstrip(".") + "x" if _ABBREV_END.search(text) else text):
+        if words(text) > 9:
             return None
         m = self._byline_colon.match(folded)
+        named = None if m else self._byline_named.match(folded)
+        if not (m or named) or ends_sentence(text.rstrip(".") + "x" if _ABBREV_END.search(text) else text):
+            return None
         if m:
             name = _clean_name(text[m.start("name") :])
             return name if name and words(name) <= 6 else None
-        m = self._byline_named.match(folded)
+        m = named
         if m:
             name = _clean_name(text[m.start("name") :])
             if name and words(name) <= 6 and _capitalised(name, strict=True):
@@ -208,7 +232,7 @@ class Rules:
     # -- teaser / navigation / share / subscribe / cookie ----------------------------------------
 
     def teaser_marker(self, folded: str) -> bool:
-        return _bare(folded) in self.teasers
+        return len(folded) <= 80 and _bare_folded(folded) in self.teasers
 
     def teaser_prefix(self, folded: str) -> int:
         """Length of a teaser/navigation marker glued at the start of the line (0 when none)."""
@@ -219,11 +243,15 @@ class Rules:
         return words(text) <= 30 and self._read_also.match(folded) is not None
 
     def share(self, folded: str) -> bool:
-        bare = _bare(folded)
+        if len(folded) > 200:
+            return False
+        bare = _bare_folded(folded)
         if bare in self.shares:
             return True
         # a bar made only of network names and share labels ("Paylaş: Facebook Twitter")
-        tokens = [t for t in re.split(r"[\s,;|/·•:]+", bare) if t]
+        if bare.count(" ") > 14 or _TOKEN_SPLIT.split(bare, 1)[0] not in self._social_first:
+            return False
+        tokens = [t for t in _TOKEN_SPLIT.split(bare) if t]
         if len(tokens) < 2 or len(tokens) > 14:
             return False
         i, hits = 0, 0
@@ -247,19 +275,37 @@ class Rules:
             return False
         return not ends_sentence(text) or m.start() == 0
 
+    # cheap tests on the lower-cased raw text, before folding a long paragraph
+
+    def may_be_cookie(self, low: str) -> bool:
+        return any(p in low for p in self._cookie_raw)
+
+    def may_be_copyright(self, low: str) -> bool:
+        return (
+            "©" in low or "(c)" in low or "(с)" in low or "copyright" in low or any(p in low for p in self._rights_raw)
+        )
+
+    def may_be_credit(self, low: str) -> bool:
+        return ":" in low or any(p in low for p in self._named_raw)
+
     def cookie(self, text: str, folded: str) -> bool:
-        if words(text) > 70 or self._cookie.search(folded) is None:
+        if words(text) > 70 or not any(p in folded for p in self._cookie_words) or self._cookie.search(folded) is None:
             return False
         return self._cookie_context.search(folded) is not None
 
     def navigation(self, text: str, folded: str) -> bool:
         """A menu label, a breadcrumb, a menu bar or a language switcher."""
-        bare = _bare(folded)
+        if len(folded) > 200:
+            return False
+        bare = _bare_folded(folded)
         if bare in self.nav_labels:
             return True
         n = words(text)
         if n > 16 or ends_sentence(text) or text.startswith("|"):  # "| a | b |" is a table row
             return False
+        if not _NAV_SEPARATORS.search(folded):
+            tokens = bare.split()
+            return len(tokens) >= 2 and all(t in self.nav_labels for t in tokens)
         if self._home.match(folded):
             return True
         for sep in (" > ", " › ", " » ", " → ", " :: "):
@@ -272,6 +318,12 @@ class Rules:
             return True
         tokens = bare.split()
         return len(tokens) >= 2 and all(t in self.nav_labels for t in tokens)
+
+
+def _minimal(phrases: set[str]) -> tuple[str, ...]:
+    """The phrases that contain no other phrase of the set (enough for a substring test)."""
+    phrases = {p for p in phrases if p}
+    return tuple(sorted(p for p in phrases if not any(q != p and q in p for q in phrases)))
 
 
 def _has_letters(text: str) -> bool:

@@ -26,23 +26,27 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ...document import Removal
-from ...text import normalize_line, normalize_newlines, strip_controls
-from .markers import fold, key
+from ...text import normalize_newlines, strip_controls
+from .markers import fold, key, key_folded
 from .rules import Copyright, Rules, body_like, ends_sentence, headline_like, words
 
 Mode = Literal["text", "html"]
 
 #: How many units from the top may hold the repeated title.
 TITLE_WINDOW = 12
+#: Paragraphs longer than this (in words) are prose: only cheap-gated rules are tried on them.
+LONG_PROSE = 20
 #: In HTML text, lines above the title count as page header only when the title is this near the top.
 HTML_HEADER = 4
 #: Longest derived title, in characters.
 DERIVED_TITLE_MAX = 120
 
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 _BLANK_CHARS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _WS_ONLY = re.compile(r"^[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]*$")
 _CLOSE = "\"'»”’) "
@@ -113,11 +117,32 @@ ABBREVIATIONS = frozenset(
 class Unit:
     text: str  # whitespace-normalised
     line: int  # 1-based line number in the input
-    folded: str = ""
-    raw: str = ""
+    n: int = 0  # words
+    _folded: str | None = None
+    _key: str | None = None
 
     def __post_init__(self) -> None:
-        self.folded = fold(self.text)
+        self.n = words(self.text)
+
+    @property
+    def folded(self) -> str:
+        """``fold(text)``, computed on first use (long paragraphs mostly never need it)."""
+        if self._folded is None:
+            self._folded = fold(self.text)
+        return self._folded
+
+    def head(self, size: int = 64) -> str:
+        """The folded start of the text (enough for a date or a marker at the start)."""
+        if self._folded is not None or len(self.text) <= size:
+            return self.folded[:size]
+        return fold(self.text[:size])
+
+    @property
+    def key(self) -> str:
+        """Comparison key (computed on first use)."""
+        if self._key is None:
+            self._key = key_folded(self.folded)
+        return self._key
 
 
 @dataclass(slots=True)
@@ -170,13 +195,15 @@ def split_units(raw: str, *, line_mode: bool, result: Cleaned) -> list[Unit]:
     """Cut the page into units; whitespace-only lines are logged and dropped."""
     text, removed = strip_controls(normalize_newlines(raw).lstrip("\ufeff"))
     result.control_chars = removed
+    # what toolkit.text.normalize_line does per line, done once for the page
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     units: list[Unit] = []
     block: list[tuple[int, str]] = []
 
     def flush() -> None:
         if not block:
             return
-        texts = [normalize_line(t) for _, t in block]
+        texts = [" ".join(t.split()) for _, t in block]
         if not line_mode and len(block) > 1 and _wrapped(texts):
             units.append(Unit(" ".join(texts), block[0][0]))
         else:
@@ -184,7 +211,7 @@ def split_units(raw: str, *, line_mode: bool, result: Cleaned) -> list[Unit]:
         block.clear()
 
     for number, line in enumerate(text.split("\n"), 1):
-        if _WS_ONLY.match(line):
+        if not line.strip():
             if line:
                 shown = "".join(f"U+{ord(c):04X}" if c not in " \t" else repr(c)[1:-1] for c in line)[:60]
                 result.remove(line, "blank", f"whitespace-only line ({shown})", number)
@@ -216,8 +243,8 @@ def find_repeated_title(units: list[Unit], rules: Rules) -> int | None:
     window = units[:TITLE_WINDOW]
     seen: dict[str, int] = {}
     for i, u in enumerate(window):
-        k = key(u.text)
-        if not k or not 2 <= words(u.text) <= 30 or u.text.rstrip(_CLOSE).endswith("."):
+        k = u.key
+        if not k or not 2 <= u.n <= 30 or u.text.rstrip(_CLOSE).endswith("."):
             continue
         if k in seen:
             first = seen[k]
@@ -234,8 +261,7 @@ def find_known_title(units: list[Unit], title: str) -> int | None:
     if not k:
         return None
     for i, u in enumerate(units[:TITLE_WINDOW]):
-        uk = key(u.text)
-        if uk == k:
+        if u.key == k:
             return i
     return None
 
@@ -303,7 +329,7 @@ class Page:
         i = 0
         while i < len(units):
             u = units[i]
-            if title_key and key(u.text) == title_key:
+            if title_key and abs(len(u.text) - len(title_text or "")) <= 8 and u.key == title_key:
                 if i == title_at and self.mode == "text":
                     r.remove(u, "title", "the headline, kept as the document title")
                 else:
@@ -334,18 +360,26 @@ class Page:
 
     def _classify(self, u: Unit, before_title: bool) -> str:
         """Log and drop ``u`` if it is furniture; return "keep", "drop" or "cut"."""
-        r, rules, text, f = self.result, self.rules, u.text, u.folded
-        cr = rules.copyright(text, f)
+        r, rules, text = self.result, self.rules, u.text
+        # prose: only a few rules can apply, and only when a cheap test on the raw text says so
+        long = u.n > LONG_PROSE
+        f = u.head() if long else u.folded
+        if long:
+            low = text.lower()
+            cr = rules.copyright(text, u.folded) if u.n <= 45 and rules.may_be_copyright(low) else None
+            credit = rules.credit(text, u.folded) if u.n <= 40 and rules.may_be_credit(low) else None
+        else:
+            cr = rules.copyright(text, f)
+            credit = None if cr else rules.credit(text, f)
         if cr is not None:
             self._copyright(u, cr)
             return "drop"
-        credit = rules.credit(text, f)
         if credit is not None:
             r.add_credit(credit.names)
             what = "caption with a photo credit" if credit.caption else "photo credit"
             r.remove(u, "photo-credit", f"{what} ({credit.names})")
             return "drop"
-        date = rules.dates.match(text, f)
+        date = rules.dates.match(text, f) if f[:1].isalnum() else None
         if date is not None:
             outcome = self._date(u, date, before_title)
             if outcome:
@@ -358,6 +392,11 @@ class Page:
                 if shouted or rules.dates.match(rest) is not None:
                     r.remove(text[:glued], "glued-marker", "navigation marker glued in front of the text", u.line)
                     return self._reclassify(u, rest, before_title)
+        if long:
+            if rules.may_be_cookie(low) and rules.cookie(text, u.folded):
+                r.remove(u, "cookie", "cookie notice")
+                return "drop"
+            return "keep"
         if rules.teaser_marker(f):
             if self.in_head or before_title:
                 r.remove(u, "navigation", "teaser/section marker above the article (a menu link)")
