@@ -61,8 +61,14 @@ def source_key(*, provider: str | None, url: str | None, holder: str | None, pat
 
 def learn(pages: Sequence[Page], options: CrossDocOptions) -> dict[str, tuple[dict[str, int], int]]:
     """Per source: the recurring paragraph keys (with their story counts) and the number of stories."""
+    sizes: dict[str, set[str]] = defaultdict(set)
+    for page in pages:
+        sizes[page.source].add(page.story)
+    floor = max(options.min_docs, 2)
     stories: dict[str, dict[str, set[str]]] = defaultdict(dict)
     for page in pages:
+        if len(sizes[page.source]) < floor:
+            continue  # too few stories from this source: nothing to learn (and no keys to compute)
         keys = {key(p) for p in page.paragraphs}
         keys.discard("")
         seen = stories[page.source].setdefault(page.story, set())
