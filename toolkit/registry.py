@@ -130,6 +130,10 @@ PROCESSORS = Registry(
     "processor",
     "toolkit.processors",
     {
+        "clean": (
+            "toolkit.processors.clean:Clean",
+            "remove boilerplate from text and HTML pages; removed parts become metadata",
+        ),
         "segment": (
             "toolkit.processors.segment:Segment",
             "split raw text into normalised paragraphs (no boilerplate removal)",
