@@ -13,6 +13,7 @@ from toolkit.io.readers import ReadOptions, Source, read_source, sniff_reader
 from toolkit.newsml.read import read_newsml
 from toolkit.newsml.versioning import xml_digest
 from toolkit.newsml.xmlsafe import parse_xml
+from toolkit.testing import make_document
 
 from .conftest import shared
 from .newsml_support import NOW, NS, add_translation, assert_official_valid, snapshot
@@ -95,9 +96,7 @@ def test_wire_item_goes_through_convert_keeping_guid_version_and_catalogs(cli, t
 
 
 def _own_story():  # type: ignore[no-untyped-def]
-    doc = toolkit.process("Headline of the story\n\nFirst paragraph here.\n\nSecond paragraph.")
-    doc.title, doc.lang = "Headline of the story", "en"
-    doc.paragraphs = doc.paragraphs[1:]
+    doc = make_document("First paragraph here.", "Second paragraph.", title="Headline of the story", lang="en")
     doc.meta.source_url = "https://news.example/a/1"
     doc.meta.copyright_holder = "News Example"
     doc.meta.byline = "A. Writer"

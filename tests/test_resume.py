@@ -60,11 +60,15 @@ def test_resume_after_repeated_sigkill(tmp_path):
     assert ref.returncode == 1  # the broken file
 
     out = tmp_path / "out"
+    done = out / ".toolkit" / "done"
     rng = random.Random(7)
     kills = 0
-    for _ in range(4):
+    for _ in range(4):  # kill at a random point after some progress, four times
+        before = len(list(done.glob("*"))) if done.exists() else 0
         proc = convert(src, out, "--resume")
-        time.sleep(rng.uniform(0.3, 1.2))
+        goal = before + rng.randint(5, 60)
+        while proc.poll() is None and (len(list(done.glob("*"))) if done.exists() else 0) < goal:
+            time.sleep(0.005)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1

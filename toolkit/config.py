@@ -90,3 +90,36 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=name) from None
     return parse_config(data, name)
+
+
+# -- where translation models live (the only place the model store reads the environment) ----------
+
+MODELS_DIR_ENV = "TOOLKIT_MODELS_DIR"
+
+
+def models_dir(explicit: str | os.PathLike[str] | None = None) -> str:
+    """The toolkit's model directory: ``explicit`` (``--models-dir``), else ``$TOOLKIT_MODELS_DIR``,
+    else ``$XDG_DATA_HOME/toolkit/models`` (``~/.local/share/toolkit/models``)."""
+    if explicit:
+        return os.fspath(explicit)
+    env = os.environ.get(MODELS_DIR_ENV)
+    if env:
+        return env
+    return os.path.join(_xdg_data_home(), "toolkit", "models")
+
+
+def argos_package_dirs() -> list[str]:
+    """Where argostranslate installs packages (read only for toolkit): ``$ARGOS_PACKAGES_DIR``,
+    else ``$XDG_DATA_HOME/argos-translate/packages``, plus the legacy ``~/.argos-translate`` one.
+    ``TOOLKIT_ARGOS_PACKAGES=0`` turns the search off."""
+    if os.environ.get("TOOLKIT_ARGOS_PACKAGES", "1").strip().lower() in ("0", "false", "no", "off"):
+        return []
+    dirs = [
+        os.environ.get("ARGOS_PACKAGES_DIR") or os.path.join(_xdg_data_home(), "argos-translate", "packages"),
+        os.path.join(os.path.expanduser("~"), ".argos-translate", "local", "share", "packages"),
+    ]
+    return list(dict.fromkeys(dirs))
+
+
+def _xdg_data_home() -> str:
+    return os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")

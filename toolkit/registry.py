@@ -130,10 +130,15 @@ PROCESSORS = Registry(
     "processor",
     "toolkit.processors",
     {
+        "clean": (
+            "toolkit.processors.clean:Clean",
+            "remove boilerplate from text and HTML pages; removed parts become metadata",
+        ),
         "segment": (
             "toolkit.processors.segment:Segment",
             "split raw text into normalised paragraphs (no boilerplate removal)",
         ),
+        "translate": ("toolkit.processors.translate:Translate", "translate offline into --to languages (CTranslate2)"),
     },
     error=UnknownProcessorError,
 )

@@ -15,11 +15,17 @@ from .common import Progress, handle_errors, split_list
 DEFAULT_FORMAT = "newsml"
 
 
-def build_config(config_path: str | None, steps: str | None, batch_size: int | None) -> Config:
+def build_config(
+    config_path: str | None, steps: str | None, batch_size: int | None, to: tuple[str, ...] = ()
+) -> Config:
     """The one bridge from command-line options and a config file to a library Config."""
     config = load_config(config_path) if config_path else Config()
     if steps:
         config.steps = split_list([steps])
+    if to:  # --to kk,ru: translate as the last step
+        if "translate" not in config.steps:
+            config.steps.append("translate")
+        config.step_options.setdefault("translate", {})["to"] = split_list(to)
     if batch_size is not None:
         if batch_size < 1:
             raise ConfigError("--batch-size must be >= 1")
@@ -50,6 +56,7 @@ def build_config(config_path: str | None, steps: str | None, batch_size: int | N
 @click.option("--fail-fast", is_flag=True, help="Stop at the first document that fails.")
 @click.option("--encoding", help="Force the encoding of text and HTML inputs (default: detect).")
 @click.option("--batch-size", type=int, help="Documents per batch.")
+@click.option("--to", multiple=True, help="Also translate into these languages (kk,ru,uz): adds a translate step.")
 @click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
 @handle_errors
 def command(
@@ -64,6 +71,7 @@ def command(
     fail_fast: bool,
     encoding: str | None,
     batch_size: int | None,
+    to: tuple[str, ...],
     progress: bool | None,
 ) -> None:
     """Convert INPUT files, directories or globs (`-` for stdin) into OUTDIR.
@@ -76,7 +84,7 @@ def command(
     """
     from ..batch import OutputSpec, convert
 
-    config = build_config(config_path, steps, batch_size)
+    config = build_config(config_path, steps, batch_size, to)
     fmt = fmt or config.output_format or DEFAULT_FORMAT
     options = dict(config.output_options)
     if bundle:

@@ -1,0 +1,175 @@
+"""Benchmark of the ``clean`` processor.
+
+Plain text: documents per second on one core for seed-sized pages (the text samples,
+about 2-5 KB each), with two references measured in the same run and printed as ratios:
+the ``segment`` processor (split into paragraphs, no cleaning) and a bare
+``str.split`` over blank lines.
+
+HTML: the boilerplate DEV set scorer (``../shared/boilerplate/score.py``) for our
+extractor (trafilatura + the text rules) and for trafilatura alone: token and shingle
+P/R/F1, required snippets kept (``with``), boilerplate snippets wrongly kept
+(``without``), pages per second.
+
+    python benchmarks/clean_bench.py                 # both parts
+    python benchmarks/clean_bench.py --text-only --seconds 5
+    python benchmarks/clean_bench.py --html-limit 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from toolkit.document import Document  # noqa: E402
+from toolkit.io.decode import decode  # noqa: E402
+from toolkit.processors.clean import Clean  # noqa: E402
+from toolkit.processors.segment import Segment  # noqa: E402
+
+SHARED = Path(os.environ.get("TOOLKIT_SHARED", ROOT.parent / "shared"))
+
+
+def text_pages() -> list[str]:
+    pages = []
+    for path in sorted((ROOT / "samples").glob("*.txt")):
+        pages.append(decode(path.read_bytes()).text)
+    return pages
+
+
+def rate(fn: Callable[[str], object], pages: list[str], seconds: float) -> tuple[float, int]:
+    """Documents per CPU second of ``fn`` over ``pages`` (repeated for at least ``seconds``).
+
+    CPU time of this process (``time.process_time``), not wall time: on a shared machine
+    the figure does not drop when other processes take the core.
+    """
+    for page in pages:  # warm-up: caches, compiled patterns
+        fn(page)
+    done = 0
+    gc.collect()
+    start = time.process_time()
+    while True:
+        for page in pages:
+            fn(page)
+        done += len(pages)
+        elapsed = time.process_time() - start
+        if elapsed >= seconds:
+            return done / elapsed, done
+
+
+def bench_text(seconds: float) -> None:
+    for label, pages in (("the two seeds", text_pages()[:2]), ("all text samples", text_pages())):
+        bench_pages(label, pages, seconds)
+
+
+def bench_pages(label: str, pages: list[str], seconds: float) -> None:
+    clean, segment = Clean(), Segment()
+    size = sum(len(p.encode("utf-8")) for p in pages) / len(pages)
+    print(f"plain text, {label}: {len(pages)} pages, mean {size / 1024:.1f} KiB, one core, >= {seconds:.0f} s each")
+
+    def run_clean(page: str) -> object:
+        return clean(Document(id="x", raw=page))
+
+    def run_segment(page: str) -> object:
+        return segment(Document(id="x", raw=page))
+
+    def run_split(page: str) -> object:
+        return [b.strip() for b in page.split("\n\n") if b.strip()]
+
+    results = {}
+    for name, fn in (("clean", run_clean), ("segment (reference)", run_segment), ("str.split (baseline)", run_split)):
+        docs_s, n = rate(fn, pages, seconds)
+        results[name] = docs_s
+        print(f"  {name:<22} {docs_s:10,.0f} docs per CPU second  ({n} docs)")
+    ref = results["segment (reference)"]
+    base = results["str.split (baseline)"]
+    print(f"  clean / segment = {results['clean'] / ref:.3f}   clean / str.split = {results['clean'] / base:.4f}")
+    print(f"  target >= 2,000 docs/s: {'met' if results['clean'] >= 2000 else 'NOT met'}")
+
+    def run_batch(_page: str) -> object:
+        return list(clean.pipe([Document(id=str(i), raw=p, source=f"site/{i}.txt") for i, p in enumerate(pages)]))
+
+    batch_s, _ = rate(run_batch, [""], seconds)
+    print(f"  clean.pipe (cross-document pass, batches of {len(pages)}): {batch_s * len(pages):,.0f} docs/s")
+
+
+def bench_html(limit: int | None) -> None:
+    root = SHARED / "boilerplate"
+    score_py = root / "score.py"
+    if not score_py.exists():
+        print(f"html: skipped ({score_py} not found; set TOOLKIT_SHARED)")
+        return
+    spec = importlib.util.spec_from_file_location("boilerplate_score", score_py)
+    assert spec and spec.loader
+    score = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(score)
+    items = score.load_dataset("wcxb-dev-article", root, limit)
+    from toolkit.processors.clean.html import html_to_text
+
+    print(f"html: boilerplate DEV set, {len(items)} pages (scored with {score_py})")
+    columns = ("tok_P", "tok_R", "tok_F1", "sh_F1", "with", "w/out")
+    print(f"  {'extractor':<30} " + " ".join(f"{c:>6}" for c in columns) + f" {'empty':>5} {'pg/s':>6}")
+    results = {}
+    for name, fn in (("toolkit clean (ours)", html_to_text), ("trafilatura alone", score._builtin("trafilatura"))):
+        res = score.evaluate(fn, items, keep_outputs=True)
+        results[name] = res
+        print(
+            f"  {name:<30} {res['tok_P']:6.3f} {res['tok_R']:6.3f} {res['tok_F1']:6.3f} {res['sh_F1']:6.3f} "
+            f"{res['with'] or 0:6.3f} {res['without'] or 0:6.3f} {res['empty']:5d} {res['pages_s']:6.1f}"
+        )
+    ours, theirs = results["toolkit clean (ours)"], results["trafilatura alone"]
+    print(f"  token F1 ours / trafilatura = {ours['tok_F1'] / theirs['tok_F1']:.4f}")
+    print(f"  pages/s ours / trafilatura = {ours['pages_s'] / theirs['pages_s']:.3f}")
+    kept = dropped = both_kept = both_dropped = 0
+    examples: dict[str, list[str]] = {"kept by ours only": [], "dropped by ours only": []}
+    for item in items:
+        a, b = score._norm(ours["outputs"][item["id"]]), score._norm(theirs["outputs"][item["id"]])
+        for snippet in item["without"] or []:  # boilerplate: should be dropped
+            s = score._norm(snippet)
+            if s in b and s not in a:
+                dropped += 1
+                if len(examples["dropped by ours only"]) < 5:
+                    examples["dropped by ours only"].append(snippet[:70])
+            both_kept += s in a and s in b
+        for snippet in item["with"] or []:  # body: should be kept
+            s = score._norm(snippet)
+            if s in a and s not in b:
+                kept += 1
+                if len(examples["kept by ours only"]) < 5:
+                    examples["kept by ours only"].append(snippet[:70])
+            both_dropped += s not in a and s not in b
+    lost = sum(
+        1
+        for item in items
+        for s in (score._norm(x) for x in item["with"] or [])
+        if s in score._norm(theirs["outputs"][item["id"]]) and s not in score._norm(ours["outputs"][item["id"]])
+    )
+    print(f"  boilerplate snippets trafilatura keeps and we drop: {dropped} (both keep {both_kept})")
+    print(f"  body snippets we keep and trafilatura drops: {kept}; body snippets we lose that it keeps: {lost}")
+    for what, snippets in examples.items():
+        for s in snippets:
+            print(f"    {what}: {s!r}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=3.0, help="minimum timing per text measurement")
+    ap.add_argument("--html-limit", type=int, help="first N pages of the DEV set only")
+    ap.add_argument("--text-only", action="store_true")
+    ap.add_argument("--html-only", action="store_true")
+    args = ap.parse_args()
+    if not args.html_only:
+        bench_text(args.seconds)
+    if not args.text_only:
+        bench_html(args.html_limit)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+"""Translation speed: the toolkit engine vs direct CTranslate2 vs argostranslate, in one run.
+
+One random-weight Transformer-base sized model (6+6 layers, d_model 512, 8 heads, FFN 2048,
+vocabulary 32,000, int8) that never emits ``</s>``, so with a fixed ``max_decoding_length``
+every path decodes exactly the same number of tokens; the same ~200 news sentences (cut
+from ``samples/``), the same beam, threads and compute type everywhere.
+
+* ``direct``: ``ctranslate2.Translator.translate_batch`` on all the sentences at once
+  (``max_batch_size=64``): the reference;
+* ``toolkit``: the ``translate`` processor on the documents those sentences came from
+  (sentence splitting, cross-document gathering, length sorting, batching, order restored;
+  sentence cache off);
+* ``argos``: argostranslate's own ``translate()`` path (``PackageTranslation.translate``:
+  paragraph by paragraph, its 32-token batches), when argostranslate is installed. Its
+  sentence splitter downloads a model on first use, so it is given the toolkit's offline
+  splitter; its translator is wrapped only to pass the same fixed ``max_decoding_length``.
+
+Each path runs in its own process (so its peak RSS is its own), after a warm-up.
+Usage: ``python benchmarks/translate_bench.py [--beam 4] [--length 48] [--sentences 200]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VOCAB = 32_000
+
+
+def news_documents(limit: int) -> list[tuple[str, list[str]]]:
+    """(language, paragraphs) of the sample news pages, cut to ``limit`` sentences in all."""
+    from toolkit import process
+    from toolkit.translate.split import split_sentences
+
+    lang_of = {"kk": "kk-Cyrl", "ru": "ru", "tr": "tr", "uz": "uz-Latn", "en": "en", "ky": "ky"}
+    docs, total, seen = [], 0, set()
+    for path in sorted((ROOT / "samples").glob("*.txt")) + sorted((ROOT / "samples").glob("*.html")):
+        lang = lang_of.get(path.name.split("_")[0], "en")
+        doc = process(path)
+        paragraphs = [p.text for p in doc.paragraphs if len(p.text) > 20]
+        kept = []
+        for p in paragraphs:
+            sents = split_sentences(p, lang)
+            if total + len(sents) > limit:
+                break
+            if seen.intersection(sents):  # every sentence once: no path gains from repeats
+                continue
+            seen.update(sents)
+            kept.append(p)
+            total += len(sents)
+        if kept:
+            docs.append((lang, kept))
+        if total >= limit:
+            break
+    return docs
+
+
+def build(workdir: Path) -> Path:
+    from toolkit.translate.testmodels import build_random_model, corpus, sp_vocabulary, train_sentencepiece
+
+    sentences = corpus(2000)
+    for _lang, paragraphs in news_documents(10_000):
+        sentences.extend(paragraphs)
+    pkg = workdir / "translate-kk_en-bench"
+    pkg.mkdir(parents=True)
+    sp = train_sentencepiece(pkg / "sentencepiece.model", sentences, vocab_size=4000)
+    vocab = sp_vocabulary(sp)
+    vocab += [f"<extra_{i}>" for i in range(VOCAB - len(vocab))]
+    build_random_model(pkg / "model", vocab)
+    meta = {"package_version": "1.0", "argos_version": "1.0", "from_code": "kk", "to_code": "en", "type": "translate"}
+    (pkg / "metadata.json").write_text(json.dumps(meta), "utf-8")
+    return pkg
+
+
+def run_path(name: str, pkg_dir: Path, beam: int, length: int, n_sentences: int, threads: int) -> dict:
+    from toolkit.translate.split import split_sentences
+
+    # argostranslate is slow: a quarter of the sentences is enough to measure its rate
+    docs = news_documents(n_sentences if name != "argos" else max(20, n_sentences // 4))
+    sentences = [s for lang, ps in docs for p in ps for s in split_sentences(p, lang)]
+    fn = {"direct": _direct, "toolkit": _toolkit, "argos": _argos}[name]
+    run = fn(pkg_dir, docs, sentences, beam, length, threads)
+    run(warmup=True)
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        tokens = run(warmup=False)
+        best = min(best, time.perf_counter() - start)
+    return {
+        "path": name,
+        "sentences": len(sentences),
+        "seconds": round(best, 3),
+        "sentences_per_s": round(len(sentences) / best, 2),
+        "decoded_tokens": tokens,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss it is not inherited across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _direct(pkg_dir, docs, sentences, beam, length, threads):
+    import ctranslate2
+    import sentencepiece
+
+    sp = sentencepiece.SentencePieceProcessor(model_file=str(pkg_dir / "sentencepiece.model"))
+    translator = ctranslate2.Translator(
+        str(pkg_dir / "model"), device="cpu", compute_type="int8", inter_threads=1, intra_threads=threads
+    )
+
+    def run(warmup):
+        batch = sp.encode(sentences[:8] if warmup else sentences, out_type=str)
+        results = translator.translate_batch(batch, max_batch_size=64, beam_size=beam, max_decoding_length=length)
+        return sum(len(r.hypotheses[0]) for r in results)
+
+    return run
+
+
+def _toolkit(pkg_dir, docs, sentences, beam, length, threads):
+    from toolkit.processors.translate import Translate
+    from toolkit.testing import make_document
+
+    os.environ["TOOLKIT_MODELS_DIR"] = str(pkg_dir.parent)
+    os.environ["TOOLKIT_ARGOS_PACKAGES"] = "0"
+
+    def run(warmup):
+        proc = Translate(
+            to="en",
+            source="kk",
+            beam_size=beam,
+            max_decoding_length=length,
+            intra_threads=threads,
+            cache_size=0,
+            max_batch_size=64,
+        )
+        batch = [make_document(*ps, lang=lang) for lang, ps in (docs[:1] if warmup else docs)]
+        out = list(proc.pipe(iter(batch)))
+        assert all(d.status == "ok" and "en" in d.translations for d in out), [d.errors for d in out]
+        return proc.engine.stats["decoded"] * length
+
+    return run
+
+
+def _argos(pkg_dir, docs, sentences, beam, length, threads):
+    argos_dir = pkg_dir.parent / "argos"
+    argos_dir.mkdir(exist_ok=True)
+    link = argos_dir / pkg_dir.name
+    if not link.exists():
+        link.symlink_to(pkg_dir)
+    os.environ.update(
+        ARGOS_PACKAGES_DIR=str(argos_dir),
+        ARGOS_BEAM_SIZE=str(beam),
+        ARGOS_COMPUTE_TYPE="int8",
+        ARGOS_INTER_THREADS="1",
+        ARGOS_INTRA_THREADS=str(threads),
+        ARGOS_DEVICE_TYPE="cpu",
+    )
+    import ctranslate2
+    from argostranslate import translate as argos_translate
+
+    from toolkit.translate.split import split_sentences
+
+    translation = argos_translate.get_translation_from_codes("kk", "en")
+    inner = getattr(translation, "underlying", translation)
+
+    class Splitter:  # argostranslate's splitters download models: use the toolkit's, offline
+        def split_sentences(self, text):
+            return split_sentences(text, "kk")
+
+    class FixedLength:  # the same fixed decoding length as the other paths, nothing else changed
+        def __init__(self, translator):
+            self.translator = translator
+            self.tokens = 0
+
+        def translate_batch(self, *args, **kwargs):
+            kwargs["max_decoding_length"] = length
+            results = self.translator.translate_batch(*args, **kwargs)
+            self.tokens += sum(len(r.hypotheses[0]) for r in results)
+            return results
+
+    inner.sentencizer = Splitter()
+    inner.translator = FixedLength(
+        ctranslate2.Translator(
+            str(pkg_dir / "model"), device="cpu", compute_type="int8", inter_threads=1, intra_threads=threads
+        )
+    )
+
+    def run(warmup):
+        inner.translator.tokens = 0
+        translation.cache = {}  # argostranslate keeps the last call's paragraphs: no free repeats
+        for _lang, paragraphs in docs[:1] if warmup else docs:
+            translation.translate("\n".join(paragraphs))
+        return inner.translator.tokens
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--beam", type=int, default=4)
+    parser.add_argument("--length", type=int, default=48, help="fixed max_decoding_length")
+    parser.add_argument("--sentences", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--run", help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        print(json.dumps(run_path(args.run, Path(args.model), args.beam, args.length, args.sentences, args.threads)))
+        return
+    with tempfile.TemporaryDirectory(prefix="translate-bench-") as tmp:
+        t0 = time.perf_counter()
+        pkg = build(Path(tmp))
+        print(f"built the model in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        paths = ["direct", "toolkit"]
+        try:
+            import importlib.util
+
+            if importlib.util.find_spec("argostranslate"):
+                paths.append("argos")
+        except ImportError:
+            pass
+        results = {}
+        for name in paths:
+            cmd = [sys.executable, __file__, "--run", name, "--model", str(pkg)]
+            cmd += ["--beam", str(args.beam), "--length", str(args.length), "--sentences", str(args.sentences)]
+            cmd += ["--threads", str(args.threads)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                print(f"{name} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+                continue
+            results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"beam {args.beam}, max_decoding_length {args.length}, {args.threads} threads, int8, vocab {VOCAB}")
+    print(f"{'path':<8} {'sentences':>9} {'seconds':>8} {'sent/s':>8} {'tokens':>8} {'peak RSS MB':>12}")
+    for r in results.values():
+        print(
+            f"{r['path']:<8} {r['sentences']:>9} {r['seconds']:>8} {r['sentences_per_s']:>8} "
+            f"{r['decoded_tokens']:>8} {r['peak_rss_mb']:>12}"
+        )
+    if "direct" in results and "toolkit" in results:
+        ratio = results["toolkit"]["sentences_per_s"] / results["direct"]["sentences_per_s"]
+        print(f"toolkit / direct CTranslate2: {ratio:.2f}x (target >= 0.9x)")
+    if "argos" in results and "toolkit" in results:
+        ratio = results["toolkit"]["sentences_per_s"] / results["argos"]["sentences_per_s"]
+        print(f"toolkit / argostranslate:     {ratio:.1f}x (target >= 8x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""``toolkit translate``: translate documents (text or JSONL) to stdout, offline."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import click
+
+from .common import Progress, handle_errors, split_list
+
+
+@click.command("translate")
+@click.argument("inputs", nargs=-1, metavar="[PATH...]")
+@click.option("--to", "targets", multiple=True, required=True, help="Target languages, comma-separated: kk,ru,uz.")
+@click.option(
+    "--from", "source", default="auto", show_default=True, help="Source language, or auto (the documents' tags)."
+)
+@click.option("--beam", "beam_size", type=click.IntRange(1), default=2, show_default=True, help="Beam size.")
+@click.option(
+    "--engine",
+    type=click.Choice(["ctranslate2", "argos"]),
+    default="ctranslate2",
+    show_default=True,
+    help="Translation engine (argos needs `pip install toolkit[argos]`).",
+)
+@click.option("--models-dir", type=click.Path(file_okay=False), help="Model directory (see `toolkit models`).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "jsonl", "text"]),
+    default="auto",
+    show_default=True,
+    help="Output: JSONL documents, or the translated text; auto: the same as the input.",
+)
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True, help="Device.")
+@click.option("--compute-type", help="CTranslate2 compute type [default: int8 on CPU, int8_float16 on CUDA].")
+@click.option("--threads", "intra_threads", type=click.IntRange(0), default=0, help="Threads per model (0: default).")
+@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True, help="Documents per batch.")
+@click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
+@handle_errors
+def command(
+    inputs: tuple[str, ...],
+    targets: tuple[str, ...],
+    source: str,
+    beam_size: int,
+    engine: str,
+    models_dir: str | None,
+    fmt: str,
+    device: str,
+    compute_type: str | None,
+    intra_threads: int,
+    batch_size: int,
+    progress: bool | None,
+) -> None:
+    """Translate PATHs (files, directories, globs; `-` or nothing for stdin) into the --to languages.
+
+    Documents need a language: from language identification (JSONL input), or --from.
+    Output goes to stdout: JSONL documents with their translations, or the translated
+    text. A document that cannot be translated (no model for the pair) is reported on
+    stderr and skipped; the exit code is then 1.
+    """
+    from ..io.readers import read_inputs, read_jsonl, sniff_reader
+    from ..pipeline import Pipeline
+
+    paths = list(inputs) or ["-"]
+    stdin = None
+    if "-" in paths:
+        data = sys.stdin.buffer.read()
+        stdin = io.BytesIO(data)
+        stdin_jsonl = sniff_reader(data) is read_jsonl
+    else:
+        stdin_jsonl = True
+    if fmt == "auto":
+        named = [p for p in paths if p != "-"]
+        jsonl = stdin_jsonl and all(p.lower().endswith((".jsonl", ".ndjson")) for p in named)
+        fmt = "jsonl" if jsonl else "text"
+    options = {
+        "to": split_list(targets),
+        "source": source,
+        "engine": engine,
+        "beam_size": beam_size,
+        "models_dir": models_dir,
+        "device": device,
+        "compute_type": compute_type,
+        "intra_threads": intra_threads,
+    }
+    pipeline = Pipeline.from_names(["segment", "translate"], {"translate": options}, batch_size=batch_size)
+    meter = Progress(progress)
+    failed = 0
+    first = True
+    out = sys.stdout
+    for doc in pipeline.pipe(read_inputs(paths, stdin=stdin)):
+        meter.update(doc.status)
+        if doc.status == "failed":
+            failed += 1
+            meter.close()
+            message = doc.errors[0].message
+            where = doc.source or doc.id
+            click.echo(f"FAILED {message}" if where in message else f"FAILED {where}: {message}", err=True)
+            continue
+        if fmt == "jsonl":
+            out.write(doc.to_json() + "\n")
+            continue
+        for lang, tr in sorted(doc.translations.items()):
+            if not first:
+                out.write("\n")
+            first = False
+            if len(paths) > 1 or len(doc.translations) > 1 or "-" not in paths:
+                out.write(f"==> {doc.source or doc.id} [{lang}] <==\n")
+            parts = ([tr.title] if tr.title else []) + [p.text for p in tr.paragraphs]
+            out.write("\n\n".join(parts) + "\n")
+    meter.close()
+    out.flush()
+    if failed:
+        click.echo(f"{failed} document(s) not translated", err=True)
+        raise SystemExit(1)

@@ -1,0 +1,522 @@
+"""HTML pages: main text with trafilatura, then the text rules; metadata from the page.
+
+* The page is parsed once with lxml under a locked-down parser (no network, no DTD or
+  entity loading, comments and processing instructions dropped); trafilatura gets the
+  parsed tree, never a file name or URL to fetch, so no input can make it read a local
+  file or go online.
+* trafilatura (balanced mode by default) finds the main text; the text rules of
+  :mod:`.text` then run on it in line mode, with the page's title known.
+* Metadata comes from the page: JSON-LD (``NewsArticle`` and friends, ``@graph``
+  included), ``<meta>`` (Open Graph, ``article:*``, ``description``, ``keywords``,
+  ``author``), ``<link rel=canonical>``, ``<time>``, the ``<h1>``, figure captions and
+  credit elements (photo credits), and the footer (copyright notice).
+
+trafilatura and lxml are imported inside the functions: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from ...document import Removal
+from .dates import parse_iso_datetime
+from .markers import default_markers, fold, key
+from .rules import Rules
+from .text import Cleaned, clean_text
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+Favor = Literal["balanced", "precision", "recall"]
+
+_ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "blogposting",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "liveblogposting",
+    "scholarlyarticle",
+    "techarticle",
+    "report",
+    "webpage",
+}
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||—|–|-|::|»|·|/)\s+")
+_WS = re.compile(r"\s+")
+_MAX_JSONLD = 1_000_000
+
+
+@dataclass(slots=True)
+class PageMeta:
+    """Metadata read from the page itself."""
+
+    title: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    byline: str | None = None
+    description: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    source_url: str | None = None
+    provider: str | None = None
+    lang: str | None = None
+    credits: list[str] = field(default_factory=list)
+    copyright_holder: str | None = None
+    copyright_year: int | None = None
+    copyright_notice: str | None = None
+
+
+@dataclass(slots=True)
+class HtmlCleaned:
+    cleaned: Cleaned
+    meta: PageMeta
+
+
+# -- parsing ------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Any:
+    from lxml import html
+
+    # no_network: never fetch; HTML parsing never loads DTDs or external entities
+    return html.HTMLParser(
+        encoding="utf-8",
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        recover=True,
+        huge_tree=False,
+        default_doctype=False,
+        collect_ids=False,
+    )
+
+
+def parse_html(markup: str) -> HtmlElement | None:
+    """The page as an lxml tree, or None when there is nothing to parse."""
+    if not markup or not markup.strip():
+        return None
+    from lxml import etree, html
+
+    data = markup.encode("utf-8", "surrogatepass")
+    # an XML declaration would override the parser's encoding
+    data = re.sub(rb"^\s*<\?xml[^>]*\?>", b"", data, count=1)
+    try:
+        root = html.document_fromstring(data, parser=_parser())
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+def _text(el: Any) -> str:
+    return _WS.sub(" ", el.text_content() if hasattr(el, "text_content") else str(el)).strip()
+
+
+# -- main text --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _trafilatura_config() -> Any:
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # no signal-based timeouts inside a library
+    config.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")  # dates come from the page's markup
+    return config
+
+
+def extract_main_text(tree: HtmlElement, *, url: str | None = None, favor: Favor = "balanced") -> str:
+    """The main text of a parsed page, one block per line (trafilatura)."""
+    import trafilatura
+
+    text = trafilatura.extract(
+        tree,
+        url=url,
+        output_format="txt",
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
+        favor_precision=favor == "precision",
+        favor_recall=favor == "recall",
+        with_metadata=False,
+        config=_trafilatura_config(),
+    )
+    return text or ""
+
+
+# -- metadata -------------------------------------------------------------------------------------------------
+
+
+def _jsonld_items(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        raw = script.text or ""
+        if not raw.strip() or len(raw) > _MAX_JSONLD:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    stack.extend(item["@graph"] if isinstance(item["@graph"], list) else [item["@graph"]])
+                yield item
+
+
+def _types(item: dict[str, Any]) -> set[str]:
+    t = item.get("@type", [])
+    return {str(x).lower() for x in (t if isinstance(t, list) else [t])}
+
+
+def _names(value: Any) -> list[str]:
+    """Names in a JSON-LD person/organisation value (string, object or list)."""
+    out: list[str] = []
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, str):
+            name = v
+        elif isinstance(v, dict):
+            name = v.get("name") or ""
+            if isinstance(name, list):
+                name = name[0] if name else ""
+        else:
+            continue
+        name = _WS.sub(" ", str(name)).strip()
+        if name and not name.lower().startswith(("http://", "https://")) and name not in out:
+            out.append(name)
+    return out
+
+
+def _string(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("@id") or value.get("url") or value.get("name")
+    if value is None:
+        return None
+    text = _WS.sub(" ", str(value)).strip()
+    return text or None
+
+
+def _metas(tree: HtmlElement) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        name = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        content = meta.get("content")
+        if name and content and content.strip() and name not in out:
+            out[name] = _WS.sub(" ", content).strip()
+    return out
+
+
+def _strip_site(title: str, site: str | None) -> str:
+    """``Headline | Site`` -> ``Headline`` (the longest part when the site is unknown)."""
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    if site:
+        rest = [p for p in parts if key(p) != key(site)]
+        if rest and len(rest) < len(parts):
+            return " - ".join(rest) if len(rest) > 1 else rest[0]
+    return max(parts, key=len)
+
+
+def _similar(a: str, b: str) -> bool:
+    ka, kb = key(a), key(b)
+    return bool(ka and kb) and (ka == kb or (min(len(ka), len(kb)) >= 15 and (ka in kb or kb in ka)))
+
+
+def _choose_title(tree: HtmlElement, metas: dict[str, str], ld: dict[str, Any], site: str | None) -> str | None:
+    """The headline: an ``<h1>`` agreeing with the page's declared titles, else the declared
+    article title (Open Graph, JSON-LD), else the article's ``<h1>``, else ``<title>`` without the site name."""
+    declared = [c for c in (metas.get("og:title"), metas.get("twitter:title"), _string(ld.get("headline"))) if c]
+    head_title = tree.find(".//title")
+    page_title = _strip_site(_text(head_title), site) if head_title is not None and _text(head_title) else None
+    h1s = [h for h in (_text(h) for h in tree.iter("h1")) if h and len(h) <= 400][:8]
+    for h in h1s:
+        if any(_similar(h, c) for c in [*declared, *([page_title] if page_title else [])]):
+            return h
+    if declared:
+        return _strip_site(declared[0], site) if site else declared[0]
+    inside = [_text(h) for h in tree.xpath("//article//h1 | //main//h1")]
+    for h in [*inside, *h1s]:
+        if h and len(h) <= 400 and len(h.split()) >= 2 and not (site and key(h) == key(site)):
+            return h
+    return page_title
+
+
+def _credits(tree: HtmlElement, rules: Rules, ld: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    texts: list[str] = []
+    for el in tree.iter("figcaption"):
+        texts.append(_text(el))
+    for el in tree.xpath(
+        "//*[contains(translate(@class,'CREDIT','credit'),'credit') or contains(@class,'caption')"
+        " or contains(@class,'photo-author') or contains(@class,'image-author') or contains(@class,'copyright-photo')]"
+    )[:50]:
+        texts.append(_text(el))
+    for text in texts:
+        if not text or len(text) > 400:
+            continue
+        credit = rules.credit(text, fold(text))
+        if credit is not None and credit.names not in out:
+            out.append(credit.names)
+    image = ld.get("image") if ld else None
+    for img in image if isinstance(image, list) else [image]:
+        if isinstance(img, dict):
+            for name in _names(img.get("creditText")) + _names(img.get("author")):
+                if name not in out:
+                    out.append(name)
+    return out
+
+
+def _copyright(tree: HtmlElement, rules: Rules, ld: dict[str, Any]) -> tuple[str | None, int | None, str | None]:
+    holder = _names(ld.get("copyrightHolder"))[0] if ld and _names(ld.get("copyrightHolder")) else None
+    year_value = ld.get("copyrightYear") if ld else None
+    year = int(year_value) if isinstance(year_value, (int, str)) and str(year_value).isdigit() else None
+    notice = None
+    blocks: list[Any] = list(tree.iter("footer"))
+    blocks += tree.xpath("//*[contains(@class,'copyright') or contains(@class,'footer') or contains(@id,'footer')]")[
+        :20
+    ]
+    blocks.append(tree.find("body") if tree.find("body") is not None else tree)
+    for block in blocks:
+        for _, line in _block_lines(block):
+            if "©" not in line and "(c)" not in line.lower() and len(line) > 300:
+                continue
+            cr = rules.copyright(line, fold(line))
+            if cr is not None:
+                notice = cr.notice
+                holder = holder or cr.holder
+                year = year or cr.year
+                return holder, year, notice
+    return holder, year, notice
+
+
+_BLOCK_TAGS = frozenset(
+    (
+        "p",
+        "div",
+        "li",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "footer",
+        "header",
+        "aside",
+        "nav",
+        "ul",
+        "ol",
+        "table",
+        "tr",
+        "br",
+        "span",
+        "small",
+    )
+)
+
+
+def _block_lines(el: Any) -> list[tuple[int | None, str]]:
+    """Visible text of an element cut at block boundaries, with the source line of each piece."""
+    lines: list[tuple[int | None, str]] = []
+    current: list[str] = []
+    where: list[int | None] = [getattr(el, "sourceline", None)]
+
+    def walk(node: Any) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("script", "style", "noscript", "template", "head"):
+            if node.tail:
+                current.append(node.tail)
+            return
+        block = tag in _BLOCK_TAGS
+        if block:
+            flush()
+            where[0] = node.sourceline
+        if node.text:
+            current.append(node.text)
+        for child in node:
+            walk(child)
+        if block:
+            flush()
+        if node.tail:
+            current.append(node.tail)
+
+    def flush() -> None:
+        text = _WS.sub(" ", "".join(current)).strip()
+        current.clear()
+        if text:
+            lines.append((where[0], text))
+
+    walk(el)
+    flush()
+    return lines
+
+
+def page_metadata(tree: HtmlElement, rules: Rules) -> PageMeta:
+    """Everything the page says about itself (see the module docstring)."""
+    metas = _metas(tree)
+    ld: dict[str, Any] = {}
+    site_names: list[str] = []
+    for item in _jsonld_items(tree):
+        types = _types(item)
+        if types & {"website", "organization", "newsmediaorganization"} and not ld:
+            site_names += _names(item.get("name"))
+        if types & _ARTICLE_TYPES and (not ld or "webpage" in _types(ld)):
+            ld = item
+    site = metas.get("og:site_name") or (_names(ld.get("publisher"))[:1] or [None])[0] or (site_names or [None])[0]
+    meta = PageMeta()
+    meta.provider = site
+    meta.title = _choose_title(tree, metas, ld, site)
+    meta.published = _first_date(
+        _string(ld.get("datePublished")) if ld else None,
+        metas.get("article:published_time"),
+        metas.get("og:published_time"),
+        metas.get("datepublished"),
+        metas.get("pubdate"),
+        metas.get("publishdate"),
+        metas.get("date"),
+        metas.get("dc.date.issued"),
+        metas.get("dc.date"),
+        metas.get("parsely-pub-date"),
+        metas.get("sailthru.date"),
+        *_time_elements(tree),
+    )
+    meta.modified = _first_date(
+        _string(ld.get("dateModified")) if ld else None,
+        metas.get("article:modified_time"),
+        metas.get("og:updated_time"),
+        metas.get("datemodified"),
+    )
+    authors = _names(ld.get("author")) if ld else []
+    if not authors:
+        for name in (metas.get("author"), metas.get("article:author"), metas.get("parsely-author")):
+            if name and not name.lower().startswith(("http://", "https://")):
+                authors = [name]
+                break
+    if not authors:
+        byline = tree.xpath("//*[@rel='author' or contains(@class,'byline') or @itemprop='author']")
+        if byline:
+            text = _text(byline[0])
+            if 0 < len(text) <= 120:
+                authors = [re.sub(r"(?i)^(by|автор:|yazar:|muallif:)\s*", "", text)]
+    meta.byline = ", ".join(authors) if authors else None
+    meta.description = (
+        metas.get("description") or metas.get("og:description") or (_string(ld.get("description")) if ld else None)
+    )
+    keywords: list[str] = []
+    raw_keywords: list[Any] = []
+    if ld:
+        raw_keywords.append(ld.get("keywords"))
+    raw_keywords += [metas.get("keywords"), metas.get("news_keywords")]
+    raw_keywords += [m.get("content") for m in tree.xpath("//meta[@property='article:tag']")]
+    for value in raw_keywords:
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str):
+                continue
+            for kw in item.split(","):
+                kw = _WS.sub(" ", kw).strip()
+                if kw and kw.casefold() not in {k.casefold() for k in keywords}:
+                    keywords.append(kw)
+    meta.keywords = keywords[:50]
+    canonical = tree.xpath("//link[@rel='canonical']/@href")
+    url = (
+        metas.get("og:url")
+        or (canonical[0].strip() if canonical else None)
+        or (_string(ld.get("mainEntityOfPage")) if ld else None)
+        or (_string(ld.get("url")) if ld else None)
+    )
+    if url and urlsplit(url).scheme in ("http", "https"):
+        meta.source_url = url
+    if meta.provider is None and meta.source_url:
+        meta.provider = urlsplit(meta.source_url).hostname
+    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+    meta.lang = lang.strip() if lang and lang.strip() else None
+    meta.credits = _credits(tree, rules, ld)
+    meta.copyright_holder, meta.copyright_year, meta.copyright_notice = _copyright(tree, rules, ld)
+    return meta
+
+
+def _time_elements(tree: HtmlElement) -> list[str]:
+    out = [t.get("datetime") for t in tree.xpath("//time[@itemprop='datePublished' or @pubdate]")]
+    out += [t.get("datetime") for t in tree.xpath("(//article//time | //time)[1]")]
+    return [v for v in out if v]
+
+
+def _first_date(*values: str | None) -> str | None:
+    for value in values:
+        if value:
+            parsed = parse_iso_datetime(value)
+            if parsed:
+                return parsed
+    return None
+
+
+# -- the whole page ---------------------------------------------------------------------------------------------------
+
+
+def clean_html(markup: str, rules: Rules, *, url: str | None = None, favor: Favor = "balanced") -> HtmlCleaned:
+    """Main text and metadata of an HTML page; the text rules applied to the main text.
+
+    What the extractor left out is logged too (rule ``html-boilerplate``), block by block,
+    with its line in the HTML source; so are the text rules' removals.
+    """
+    tree = parse_html(markup)
+    if tree is None:
+        return HtmlCleaned(Cleaned(), PageMeta())
+    meta = page_metadata(tree, rules)
+    text = extract_main_text(tree, url=url or meta.source_url, favor=favor)
+    cleaned = clean_text(text, rules, mode="html", known_title=meta.title)
+    _log_dropped_blocks(tree, text, meta.title, cleaned)
+    return HtmlCleaned(cleaned, meta)
+
+
+def _log_dropped_blocks(tree: HtmlElement, text: str, title: str | None, cleaned: Cleaned) -> None:
+    body = tree.find("body")
+    blocks = _block_lines(body if body is not None else tree)
+    first_line: dict[str, int | None] = {}
+    for line, block in blocks:
+        first_line.setdefault(key(block), line)
+    kept_lines = {key(line) for line in text.splitlines()}
+    kept = "\n".join(kept_lines)
+    title_key = key(title) if title else None
+    dropped = []
+    for line, block in blocks:
+        k = key(block)
+        if k and k != title_key and k not in kept_lines and (len(k) < 40 or k not in kept):
+            dropped.append(Removal(block, "html-boilerplate", "outside the main text found by the extractor", line))
+    for removal in cleaned.removals:  # text-rule removals: point at the HTML source line
+        removal.line = first_line.get(key(removal.text))
+    cleaned.removals = sorted(dropped + cleaned.removals, key=lambda r: r.line or 0)
+
+
+def html_to_text(markup: str, url: str | None = None) -> str:
+    """Main text of a page as plain paragraphs (for scoring extractors: ``score.py -e``)."""
+    return "\n\n".join(clean_html(markup, _default_rules(), url=url).cleaned.paragraphs)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_rules() -> Rules:
+    return Rules(default_markers())
