@@ -35,9 +35,9 @@ def main(verbose: int, quiet: bool, log_format: str) -> None:
 
 
 def _register() -> None:
-    from . import convert, processors
+    from . import convert, detect, processors
 
-    for module in (convert, processors):
+    for module in (convert, processors, detect):
         main.add_command(module.command)
 
 
