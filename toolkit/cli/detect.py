@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,7 +51,7 @@ def _detect_documents(
 
     steps = [s for s in DEFAULT_STEPS if s != "langid"]
     pipeline = Pipeline.from_names([*steps, "langid"], {"langid": options})
-    stdin = click.get_binary_stream("stdin")
+    stdin = sys.stdin.buffer
     failed = 0
     for source in iter_sources(inputs):
         if not source.supported:
@@ -97,7 +98,7 @@ def _lines(inputs: list[str], encoding: str | None) -> Iterator[tuple[str, int, 
     from ..io.decode import decode
     from ..io.readers import iter_sources
 
-    stdin = click.get_binary_stream("stdin")
+    stdin = sys.stdin.buffer
     for source in iter_sources(inputs):
         if not source.supported and not source.is_stdin:
             continue

@@ -82,12 +82,13 @@ def build(
     top_per_order: int = TOP_PER_ORDER,
     alpha: float = ALPHA,
     temperature: float = TEMPERATURE,
+    min_char_count: int = MIN_CHAR_COUNT,
 ) -> NgramModel:
     import numpy as np
 
     labels = sorted(corpus.lines)
     texts = {label: [model_text(line) for line in corpus.lines[label]] for label in labels}
-    alphabet = build_alphabet(texts)
+    alphabet = build_alphabet(texts, min_char_count)
     featurizer = Featurizer(alphabet, max_order)
     counted = {label: count_keys(featurizer, texts[label]) for label in labels}
     vocab: set[int] = set()
