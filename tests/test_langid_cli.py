@@ -109,3 +109,13 @@ def test_samples_end_to_end_in_a_subprocess():
     expectations = json.loads((SAMPLES.parent / "tests" / "expectations" / "samples.json").read_text("utf-8"))
     for name, exp in expectations.items():
         assert found[name]["lang"] == exp["lang"], name
+
+
+def test_readme_language_identification_example_runs():
+    import re
+
+    readme = (SAMPLES.parent / "README.md").read_text("utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "toolkit.langid" in b]
+    namespace: dict = {}
+    exec(compile(block, "README", "exec"), namespace)
+    assert namespace["d"].lang == "kk-Cyrl" and namespace["detect"]("Oʻzbekiston poytaxti Toshkent") == "uz-Latn"

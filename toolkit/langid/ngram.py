@@ -72,8 +72,13 @@ class Featurizer:
         table[TABLE_SIZE] = OTHER_ID
         self._table = table
         self._pad = np.full(max_order - 1, PAD_ID, dtype=np.uint64)
-        self._tags = [np.uint64(n << ORDER_SHIFT) for n in range(1, max_order + 1)]
-        self._eight = np.uint64(8)
+        # keys of all orders at once: a (positions x orders) window times a packing matrix
+        pack = np.zeros((max_order, max_order), dtype=np.uint64)
+        for n in range(1, max_order + 1):
+            for j in range(n):
+                pack[j, n - 1] = 256 ** (n - 1 - j)
+        self._pack = pack
+        self._tags = np.array([n << ORDER_SHIFT for n in range(1, max_order + 1)], dtype=np.uint64)
 
     def ids(self, text: str) -> np.ndarray:
         """Character ids of model text (space-padded), followed by padding."""
@@ -84,16 +89,13 @@ class Featurizer:
 
     def keys(self, text: str) -> np.ndarray:
         """All n-gram keys of model text (including ones that span words: they match nothing)."""
-        import numpy as np
+        from numpy.lib.stride_tricks import as_strided
 
         ids = self.ids(text)
         n_pos = len(ids) - (self.max_order - 1)
-        parts = [ids[:n_pos] | self._tags[0]]
-        acc = ids
-        for n in range(2, self.max_order + 1):
-            acc = (acc[:-1] << self._eight) | ids[n - 1 :]
-            parts.append(acc[:n_pos] | self._tags[n - 1])
-        return np.concatenate(parts)
+        step = ids.strides[0]
+        windows = as_strided(ids, shape=(n_pos, self.max_order), strides=(step, step), writeable=False)
+        return ((windows @ self._pack) | self._tags).ravel()
 
     def key_of(self, gram: str) -> int:
         """The key of one n-gram string (spaces mark word edges)."""
@@ -191,18 +193,19 @@ class NgramModel:
 
         ``text`` must be prepared (:func:`.normalize.prepare`); use :meth:`scores_raw_text` otherwise.
         """
-        import numpy as np
-
         raw, known = self.raw_scores(fold_case(text[:MAX_CHARS]))
-        labels = self.labels if candidates is None else [c for c in candidates if c in self.index]
+        index = self.index
+        labels = self.labels if candidates is None else [c for c in candidates if c in index]
         if not labels:
             return {}
         if not known:
             return dict.fromkeys(labels, 1.0 / len(labels))
-        sub = raw[[self.index[c] for c in labels]].astype(np.float64) / self.temperature
-        sub = np.exp(sub - sub.max())
-        sub /= sub.sum()
-        return {label: float(p) for label, p in zip(labels, sub.tolist(), strict=True)}
+        values = raw.tolist()
+        picked = [values[index[c]] / self.temperature for c in labels]
+        top = max(picked)
+        exps = [math.exp(v - top) for v in picked]
+        total = sum(exps)
+        return {label: e / total for label, e in zip(labels, exps, strict=True)}
 
     def scores_raw_text(self, text: str, candidates: Sequence[str] | None = None) -> dict[str, float]:
         return self.scores(prepare(text), candidates)
