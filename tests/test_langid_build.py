@@ -117,3 +117,27 @@ def test_shipped_data_is_what_the_build_scripts_make():
     files = importlib.resources.files("toolkit").joinpath("data", "langid", "langdetect")
     kk = build_profile("ky", corpus.lines["ky"])
     assert json.loads(files.joinpath("ky.json").read_text("utf-8")) == kk
+
+
+def test_model_with_another_key_format_is_refused(tmp_path):
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    load_model().save(buf)
+    buf.seek(0)
+    with np.load(buf) as data:
+        arrays = dict(data)
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["key_format"] = "8bit-chars/order@48"
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    path = tmp_path / "old.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="key format"):
+        NgramModel.load(path)
+
+
+def test_letters_the_model_does_not_know_are_und():
+    # Latin letters, but none of them in any trained alphabet: no evidence, no guess
+    assert LanguageIdentifier().identify("ŋŋŋŋ ŧŧŧŧ ŋŋŋŋ").lang == "und"

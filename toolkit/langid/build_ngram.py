@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 from .corpus import Corpus, read_corpus
-from .ngram import ORDER_SHIFT, PAD_ID, SPACE_ID, Featurizer, NgramModel, model_text
+from .ngram import ORDER_SHIFT, OTHER_ID, PAD_ID, SPACE_ID, Featurizer, NgramModel, model_text
 
 MAX_ORDER = 5
 TOP_PER_ORDER = 3000
@@ -46,7 +46,7 @@ def build_alphabet(texts: dict[str, list[str]], min_count: int = MIN_CHAR_COUNT)
 
 
 def valid_keys(keys, max_order: int):  # type: ignore[no-untyped-def]
-    """Mask of keys that are real within-word n-grams (no inner space, no padding)."""
+    """Mask of keys that are real within-word n-grams of known letters (no inner space, padding or unknown letter)."""
     import numpy as np
 
     order = (keys >> np.uint64(ORDER_SHIFT)).astype(np.int64)
@@ -55,7 +55,7 @@ def valid_keys(keys, max_order: int):  # type: ignore[no-untyped-def]
         byte = ((keys >> np.uint64(8 * j)) & np.uint64(0xFF)).astype(np.int64)
         in_gram = j < order
         from_left = order - 1 - j
-        valid &= ~(in_gram & (byte == PAD_ID))
+        valid &= ~(in_gram & ((byte == PAD_ID) | (byte == OTHER_ID)))
         inner = in_gram & (from_left > 0) & (from_left < order - 1)
         valid &= ~(inner & (byte == SPACE_ID))
     first = ((keys >> (np.uint64(8) * (order.astype(np.uint64) - np.uint64(1)))) & np.uint64(0xFF)).astype(np.int64)

@@ -75,8 +75,9 @@ def _py3langid_identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-#: Kazakh Latin letters count this much as evidence per letter when py3langid has no model.
-_KK_LATN_PER_MARKER = 0.35
+#: py3langid has no Kazakh Latin model: each Kazakh Latin marker letter (ñ ū, or ä beside
+#: q ı ğ) leaves the other candidates this share of the probability.
+_KK_LATN_KEEP_PER_MARKER = 0.25
 
 
 class Py3langidEngine:
@@ -95,7 +96,7 @@ class Py3langidEngine:
         out = _normalise(out)
         if "kk_Latn" in candidates:
             markers = analysis.markers.get("kk_Latn", 0)
-            share = min(1.0, markers * _KK_LATN_PER_MARKER) if markers else 0.0
+            share = 1.0 - _KK_LATN_KEEP_PER_MARKER**markers if markers else 0.0
             out = {k: v * (1 - share) for k, v in out.items()}
             out["kk_Latn"] = share if out else 1.0
         return _normalise(out)

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 RESOURCE = "ngram.npz"
-ORDER_SHIFT = 48
+ORDER_SHIFT = 56  # 8 bits per character below, the order above: orders up to 7
+#: Recorded in the model file; a model built with another packing is refused.
+KEY_FORMAT = f"8bit-chars/order@{ORDER_SHIFT}"
 #: Code points below this are looked up in a table; others count as "another letter".
 TABLE_SIZE = 0x3000
 SPACE_ID = 0
@@ -58,6 +60,8 @@ class Featurizer:
     def __init__(self, alphabet: str, max_order: int) -> None:
         import numpy as np
 
+        if not 1 <= max_order <= ORDER_SHIFT // 8:
+            raise ValueError(f"n-gram order must be between 1 and {ORDER_SHIFT // 8}")
         if len(alphabet) > PAD_ID - 2:
             raise ValueError(f"alphabet too large for 8-bit character ids: {len(alphabet)}")
         self.alphabet = alphabet
@@ -89,12 +93,11 @@ class Featurizer:
 
     def keys(self, text: str) -> np.ndarray:
         """All n-gram keys of model text (including ones that span words: they match nothing)."""
-        from numpy.lib.stride_tricks import as_strided
+        import numpy as np
 
-        ids = self.ids(text)
+        ids = self.ids(text)  # a fresh contiguous array: a strided view over it is safe
         n_pos = len(ids) - (self.max_order - 1)
-        step = ids.strides[0]
-        windows = as_strided(ids, shape=(n_pos, self.max_order), strides=(step, step), writeable=False)
+        windows = np.ndarray((n_pos, self.max_order), np.uint64, ids, 0, (8, 8))
         return ((windows @ self._pack) | self._tags).ravel()
 
     def key_of(self, gram: str) -> int:
@@ -189,7 +192,7 @@ class NgramModel:
         return np.ones(len(rows), dtype=np.float32) @ self.weights.take(rows, axis=0), len(rows)
 
     def scores(self, text: str, candidates: Sequence[str] | None = None) -> dict[str, float]:
-        """Posterior probability per candidate label (all labels when None).
+        """Posterior probability per candidate label (all labels when None); ``{}`` without evidence.
 
         ``text`` must be prepared (:func:`.normalize.prepare`); use :meth:`scores_raw_text` otherwise.
         """
@@ -198,8 +201,8 @@ class NgramModel:
         labels = self.labels if candidates is None else [c for c in candidates if c in index]
         if not labels:
             return {}
-        if not known:
-            return dict.fromkeys(labels, 1.0 / len(labels))
+        if not known:  # nothing this model knows: no evidence either way
+            return {}
         values = raw.tolist()
         picked = [values[index[c]] / self.temperature for c in labels]
         top = max(picked)
@@ -228,6 +231,7 @@ class NgramModel:
             temperature=self.temperature,
             low=low,
             step=step,
+            key_format=KEY_FORMAT,
         )
         np.savez_compressed(
             path,
@@ -242,11 +246,15 @@ class NgramModel:
 
         with np.load(source, allow_pickle=False) as data:
             meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+            if meta.get("key_format") != KEY_FORMAT:
+                raise ValueError(f"n-gram model built for key format {meta.get('key_format')}, not {KEY_FORMAT}")
             keys = data["keys"]
             weights = data["weights"].astype(np.float32) * np.float32(meta["step"]) + np.float32(meta["low"])
         # the quantised zero point is arbitrary: centre each row again (argmax-neutral)
         weights -= weights.mean(axis=1, keepdims=True)
-        info = {k: v for k, v in meta.items() if k not in ("labels", "alphabet", "max_order", "low", "step")}
+        info = {
+            k: v for k, v in meta.items() if k not in ("labels", "alphabet", "max_order", "low", "step", "key_format")
+        }
         return cls(
             meta["labels"],
             meta["alphabet"],

@@ -13,6 +13,7 @@ and never all of them. The statistical layer decides among what is left.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -77,6 +78,10 @@ _RELEVANT = frozenset().union(*_SPECIAL.values(), *_BASE_GAPS.values())
 _FOREIGN = {
     label: (_SPECIAL[LANGUAGES[label].script] | _BASE_GAPS[LANGUAGES[label].script]) - ALPHABETS[label]
     for label in LABELS
+}
+#: letter -> labels it is foreign to
+_FOREIGN_TO: dict[str, tuple[str, ...]] = {
+    ch: tuple(label for label in LABELS if ch in _FOREIGN[label]) for ch in frozenset().union(*_FOREIGN.values())
 }
 _RELEVANT_RE = re.compile("[" + "".join(sorted(_RELEVANT)) + "]")
 _MARKER_OF: dict[str, tuple[str, ...]] = {}
@@ -204,6 +209,11 @@ def count_scripts(text: str) -> tuple[int, dict[str, int]]:
     return sum(scripts.values()), scripts
 
 
+@functools.lru_cache(maxsize=256)
+def _pool(allowed: tuple[str, ...], script: str) -> tuple[str, ...]:
+    return tuple(label for label in allowed if LANGUAGES[label].script == script)
+
+
 def analyse(text: str, allowed: tuple[str, ...] = LABELS) -> Analysis:
     """Script and candidate languages of a prepared text (see :func:`.normalize.prepare`)."""
     counts, scripts = _letter_counts(text, _RELEVANT)
@@ -211,7 +221,10 @@ def analyse(text: str, allowed: tuple[str, ...] = LABELS) -> Analysis:
     if not letters:
         return Analysis(0, None, 0)
     # ties go to Cyrillic, then Latin, then by name: deterministic
-    script = max(scripts, key=lambda s: (scripts[s], s == "Cyrl", s == "Latn", s))
+    if len(scripts) == 1:
+        (script,) = scripts
+    else:
+        script = max(scripts, key=lambda s: (scripts[s], s == "Cyrl", s == "Latn", s))
     script_letters = scripts[script]
     if script not in _SPECIAL:
         return Analysis(letters, script, script_letters, scripts)
@@ -219,20 +232,24 @@ def analyse(text: str, allowed: tuple[str, ...] = LABELS) -> Analysis:
     for ch, n in counts.items():
         for label in _MARKER_OF.get(ch, ()):
             markers[label] = markers.get(label, 0) + n
-    if script == "Latn" and "\u02bb" in text:
-        okina = len(_OKINA_AFTER_OG.findall(text))
-        if okina:
-            markers["uz"] = okina
-    pool = tuple(label for label in allowed if LANGUAGES[label].script == script)
+    if script == "Latn":
+        if "\u02bb" in text:
+            okina = len(_OKINA_AFTER_OG.findall(text))
+            if okina:
+                markers["uz"] = okina
+        # ä with q, ı or ğ: Kazakh Latin (Turkmen has ä but none of those, the others lack ä)
+        if "ä" in counts and ("ı" in counts or "ğ" in counts or "q" in text or "Q" in text):
+            markers["kk_Latn"] = markers.get("kk_Latn", 0) + counts["ä"]
+    pool = _pool(allowed, script)
     threshold = max(MIN_FOREIGN, MIN_FOREIGN_SHARE * script_letters)
     if sum(counts.values()) < threshold:  # too few unusual letters to rule anything out
         return Analysis(letters, script, script_letters, scripts, pool, (), markers)
-    keep: list[str] = []
-    excluded: list[str] = []
-    for label in pool:
-        foreign_letters = _FOREIGN[label]
-        foreign = sum(n for ch, n in counts.items() if ch in foreign_letters)
-        (excluded if foreign >= threshold else keep).append(label)
+    foreign: dict[str, int] = {}
+    for ch, n in counts.items():
+        for label in _FOREIGN_TO.get(ch, ()):
+            foreign[label] = foreign.get(label, 0) + n
+    keep = [label for label in pool if foreign.get(label, 0) < threshold]
+    excluded = [label for label in pool if foreign.get(label, 0) >= threshold]
     if not keep:  # never rule everything out
         keep, excluded = list(pool), []
     return Analysis(letters, script, script_letters, scripts, tuple(keep), tuple(excluded), markers)
