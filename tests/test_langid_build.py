@@ -111,7 +111,14 @@ def test_shipped_data_is_what_the_build_scripts_make():
     shipped = load_model()
     assert shipped.info["corpus_sha256"] == corpus.digest()
     params = shipped.info["params"]
-    rebuilt = build(corpus, max_order=params["max_order"], top_per_order=params["top_per_order"], alpha=params["alpha"])
+    rebuilt = build(
+        corpus,
+        max_order=params["max_order"],
+        top_per_order=params["top_per_order"],
+        alpha=params["alpha"],
+        min_char_count=params["min_char_count"],
+        order_weights=tuple(params["order_weights"]),
+    )
     assert (rebuilt.keys == shipped.keys).all()
     assert abs(rebuilt.weights - shipped.weights).max() < 1e-3  # shipped weights are quantised to 16 bits
     files = importlib.resources.files("toolkit").joinpath("data", "langid", "langdetect")
