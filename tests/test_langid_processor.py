@@ -104,6 +104,11 @@ def test_bad_options_are_config_errors():
         langid(languages=["xx"])
     with pytest.raises(ConfigError):
         langid(mixed_share=0.9)
+    with pytest.raises(ConfigError, match="min_letters"):
+        langid(min_letters="3")
+    with pytest.raises(ConfigError, match="min_confidence"):
+        langid(min_confidence="high")
+    assert langid(languages="kk, ru").identifier.allowed == ("kk", "ru")
     with pytest.raises(ConfigError):
         Pipeline.from_names(["segment", "langid"], {"langid": {"no_such_option": 1}})
 
@@ -125,3 +130,18 @@ def test_processor_is_deterministic_and_idempotent():
     once = langid()(Document.from_dict(doc.to_dict()))
     twice = langid()(langid()(Document.from_dict(doc.to_dict())))
     assert once.to_dict() == twice.to_dict()
+
+
+def test_readme_pipeline_options_work_from_toml():
+    import re
+    import tomllib
+
+    from toolkit.config import parse_config
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    (block,) = [b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if "[steps.langid]" in b]
+    config = parse_config(tomllib.loads(block))  # default steps: segment, langid
+    doc = config.pipeline_spec().build()(Document.from_text(KK[0]))
+    assert doc.lang == "kk-Cyrl" and doc.extra["langid"]["engine"] == "auto"
