@@ -255,3 +255,27 @@ def test_importing_langid_loads_no_model_library():
     code = "import sys, toolkit.langid; print([m for m in ('numpy', 'py3langid', 'langdetect') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+OUT_OF_SET = {
+    "Die Bundesregierung hat heute neue Maßnahmen gegen die Inflation beschlossen.": "de",
+    "Le gouvernement a annoncé aujourd'hui de nouvelles mesures contre l'inflation.": "fr",
+    "Урад Беларусі сёння абвясціў новыя меры па барацьбе з інфляцыяй.": "be",
+    "Rząd ogłosił dziś nowe środki przeciwko inflacji i drożyźnie.": "pl",
+}
+
+
+def test_letters_no_supported_language_explains_bring_in_the_open_model():
+    for text, code in OUT_OF_SET.items():
+        assert identify(text).lang == code, text
+    # without an open model the answer stays in the supported set, with less confidence
+    closed = LanguageIdentifier("rules+ngram")
+    for text in OUT_OF_SET:
+        d = closed.identify(text)
+        assert d.lang in {tag_of(label) for label in LABELS} and d.confidence < 0.95, (text, d)
+
+
+def test_names_from_another_language_do_not_change_the_answer():
+    text = "President Tokayev met Erdoğan in Ankara on Monday to discuss trade and the new railway to Türkiye."
+    d = identify(text)
+    assert d.lang == "en" and 0.5 < d.confidence < 1.0

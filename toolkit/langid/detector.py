@@ -18,6 +18,14 @@ from .tags import LABELS, LANGUAGES, UND, label_of, tag_of
 
 #: Texts with fewer letters than this are ``und``: too short to tell.
 DEFAULT_MIN_LETTERS = 3
+#: Letters the chosen language lacks (ß é ѓ ў in a Kazakh guess...) lower the confidence by
+#: this much per share of the letters...
+ODD_LETTER_PENALTY = 4.0
+#: ... and make the engine's open model (py3langid for ``auto``) look at the text: when it
+#: is sure (at least this probability) of a language outside the supported set, that wins.
+OPEN_SET_MIN_PROB = 0.9
+#: ISO 639-1 codes of the supported languages.
+SUPPORTED_CODES = frozenset(lang.code for lang in LANGUAGES.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +111,24 @@ class LanguageIdentifier:
             return _und(analysis)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         label, confidence = ranked[0]
+        odd = analysis.odd_letters(label)
+        if odd:  # letters the guess cannot explain: another language, or names and quotations?
+            other = self._engine.score_open(prepared)
+            if other is not None and other[0] not in SUPPORTED_CODES and other[1] >= OPEN_SET_MIN_PROB:
+                return self._open_result(other, analysis)
+            confidence *= max(0.05, 1.0 - ODD_LETTER_PENALTY * odd / analysis.script_letters)
         if confidence < self.min_confidence:
             return _und(analysis)
         alternatives = tuple((tag_of(lb), p) for lb, p in ranked[:3] if p > 0)
         return Detection(tag_of(label), confidence, LANGUAGES[label].script, analysis.letters, alternatives)
+
+    def _open_result(self, found: tuple[str, float], analysis: Analysis) -> Detection:
+        code, prob = found
+        code = _OPEN_CODES.get(code, code)
+        confidence = prob * analysis.script_letters / analysis.letters
+        if confidence < self.min_confidence:
+            return _und(analysis)
+        return Detection(code, confidence, analysis.script, analysis.letters, ((code, prob),))
 
     def _other_script(self, prepared: str, analysis: Analysis) -> Detection:
         """A text whose dominant script none of the allowed languages uses."""
@@ -120,11 +142,7 @@ class LanguageIdentifier:
         found = self._engine.score_open(prepared)
         if found is None:
             return _und(analysis)
-        code, prob = found
-        confidence = prob * share
-        if confidence < self.min_confidence:
-            return _und(analysis)
-        return Detection(code, confidence, script, analysis.letters, ((code, prob),))
+        return self._open_result(found, analysis)
 
     def detect(self, text: str) -> str:
         """The BCP 47 tag alone."""
@@ -132,6 +150,10 @@ class LanguageIdentifier:
 
     def identify_many(self, texts: Sequence[str]) -> list[Detection]:
         return [self.identify(t) for t in texts]
+
+
+#: langdetect's own names -> BCP 47.
+_OPEN_CODES = {"zh-cn": "zh-Hans", "zh-tw": "zh-Hant"}
 
 
 @functools.cache

@@ -39,7 +39,11 @@ class Engine(Protocol):
         ...
 
     def score_open(self, text: str) -> tuple[str, float] | None:
-        """(ISO 639 code, probability) for a text in a script no candidate uses, if supported."""
+        """(ISO 639 code, probability) over all the languages the engine knows, if it can."""
+        ...
+
+    def load(self) -> None:
+        """Load the models now (they load on first use otherwise)."""
         ...
 
 
@@ -57,14 +61,26 @@ class NgramEngine:
 
     def __init__(self, open_set: Engine | None = None) -> None:
         self._open = open_set
+        self._loaded = False
 
     def score(self, text: str, analysis: Analysis, candidates: Sequence[str]) -> dict[str, float]:
         from .ngram import load_model
 
+        if not self._loaded:
+            self.load()
         return load_model().scores(text, candidates)
 
     def score_open(self, text: str) -> tuple[str, float] | None:
         return self._open.score_open(text) if self._open is not None else None
+
+    def load(self) -> None:
+        """Load the n-gram model and the open-set engine together, so neither loads mid-batch."""
+        from .ngram import load_model
+
+        load_model()
+        if self._open is not None:
+            self._open.load()
+        self._loaded = True
 
 
 @functools.cache
@@ -107,6 +123,9 @@ class Py3langidEngine:
             return None
         code, prob = ranked[0]
         return code, float(prob)
+
+    def load(self) -> None:
+        _py3langid_identifier()
 
 
 class _LangdetectFactory:
@@ -182,6 +201,9 @@ class LangdetectEngine:
         if not found:
             return None
         return found[0].lang, float(found[0].prob)
+
+    def load(self) -> None:
+        langdetect_factory()
 
 
 #: Engine names accepted by the API, the processor and the CLI.

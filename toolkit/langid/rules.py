@@ -79,6 +79,25 @@ _FOREIGN = {
     label: (_SPECIAL[LANGUAGES[label].script] | _BASE_GAPS[LANGUAGES[label].script]) - ALPHABETS[label]
     for label in LABELS
 }
+
+
+def _unknown_class(script: str, ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
+    known = frozenset().union(*(ALPHABETS[lb] for lb in LABELS if LANGUAGES[lb].script == script))
+    chars = [
+        chr(cp)
+        for start, end in ranges
+        for cp in range(start, end + 1)
+        if chr(cp).isalpha() and chr(cp).islower() and chr(cp) not in known
+    ]
+    return re.compile("[" + "".join(re.escape(ch) for ch in chars) + "]")
+
+
+#: Lower-case letters of the script that no supported alphabet has: a sign of another language.
+_UNKNOWN = {
+    "Latn": _unknown_class("Latn", ((0x00DF, 0x00FF), (0x0100, 0x024F), (0x1E00, 0x1EFF))),
+    "Cyrl": _unknown_class("Cyrl", ((0x0430, 0x052F),)),
+}
+
 #: letter -> labels it is foreign to
 _FOREIGN_TO: dict[str, tuple[str, ...]] = {
     ch: tuple(label for label in LABELS if ch in _FOREIGN[label]) for ch in frozenset().union(*_FOREIGN.values())
@@ -138,6 +157,13 @@ class Analysis:
     candidates: tuple[str, ...] = ()  # labels still possible (Latin / Cyrillic texts)
     excluded: tuple[str, ...] = ()  # labels ruled out by letters
     markers: dict[str, int] = field(default_factory=dict)  # marker letters found, by label
+    specials: dict[str, int] = field(default_factory=dict)  # letters some alphabet lacks, counted
+    unknown: int = 0  # letters of the script that no supported alphabet has (ß é ѓ ќ ...)
+
+    def odd_letters(self, label: str) -> int:
+        """Letters this text has that ``label``'s alphabet lacks, plus letters no alphabet has."""
+        foreign = _FOREIGN.get(label, frozenset())
+        return self.unknown + sum(n for ch, n in self.specials.items() if ch in foreign)
 
 
 def _script_of_char(ch: str) -> str | None:
@@ -241,9 +267,10 @@ def analyse(text: str, allowed: tuple[str, ...] = LABELS) -> Analysis:
         if "ä" in counts and ("ı" in counts or "ğ" in counts or "q" in text or "Q" in text):
             markers["kk_Latn"] = markers.get("kk_Latn", 0) + counts["ä"]
     pool = _pool(allowed, script)
+    unknown = len(_UNKNOWN[script].findall(text.lower())) if not text.isascii() else 0
     threshold = max(MIN_FOREIGN, MIN_FOREIGN_SHARE * script_letters)
     if sum(counts.values()) < threshold:  # too few unusual letters to rule anything out
-        return Analysis(letters, script, script_letters, scripts, pool, (), markers)
+        return Analysis(letters, script, script_letters, scripts, pool, (), markers, counts, unknown)
     foreign: dict[str, int] = {}
     for ch, n in counts.items():
         for label in _FOREIGN_TO.get(ch, ()):
@@ -252,4 +279,4 @@ def analyse(text: str, allowed: tuple[str, ...] = LABELS) -> Analysis:
     excluded = [label for label in pool if foreign.get(label, 0) >= threshold]
     if not keep:  # never rule everything out
         keep, excluded = list(pool), []
-    return Analysis(letters, script, script_letters, scripts, tuple(keep), tuple(excluded), markers)
+    return Analysis(letters, script, script_letters, scripts, tuple(keep), tuple(excluded), markers, counts, unknown)
