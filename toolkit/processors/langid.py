@@ -75,6 +75,27 @@ class LangId(Processor):
         self.mixed_share = mixed_share
         self.title = title
 
+    def _given_language(
+        self, doc: Document, detected: str, confidence: float, info: dict[str, Any]
+    ) -> tuple[str, float]:
+        """A language given by the feed beats the guess (the guess is kept in ``extra``)."""
+        given = doc.lang
+        if not given or "lang" not in doc.meta.extra.get("from_feed", ()):
+            return detected, confidence
+        from ..translate.langs import try_canonical
+
+        tag = try_canonical(given) or given
+        info["detected"] = detected
+        if detected != "und" and detected.split("-")[0] == tag.split("-")[0]:
+            return detected, confidence  # same language: keep the script we saw
+        if detected != "und":
+            doc.warn(
+                "lang-mismatch",
+                f"the feed says {given!r} but the text looks like {detected!r}; keeping the feed's language",
+                processor=self.name,
+            )
+        return tag, 1.0
+
     def __call__(self, doc: Document) -> Document:
         try:
             detections = [self.identifier.identify(p.text) for p in doc.paragraphs]
@@ -124,6 +145,7 @@ class LangId(Processor):
         }
         if title is not None:
             info["title"] = {"lang": title.lang, "script": title.script, "confidence": round(title.confidence, 4)}
+        doc_lang, confidence = self._given_language(doc, doc_lang, confidence, info)
         # compute first, assign last: a failure above leaves the document untouched
         doc.paragraphs = tagged
         doc.lang = doc_lang
