@@ -106,7 +106,7 @@ def test_txt_format(cli, tmp_path):
     src = make_inputs(tmp_path, broken=False)
     out = tmp_path / "out"
     assert cli("convert", src, "-o", out, "-f", "txt").exit_code == 0
-    texts = [p.read_text("utf-8") for p in out.glob("*.und.txt")]
+    texts = [p.read_text("utf-8") for p in out.glob("*.tr.txt")]  # named by the language langid found
     assert any(t.startswith("Başlık\n\nİstanbul'da") for t in texts)
 
 

@@ -63,7 +63,20 @@ def test_mixed_encodings_line_by_line():
     decoded = decode(data)
     assert decoded.text == TR + "\n" + TR + "\n"
     assert decoded.encoding == "mixed:utf-8+cp1254"
-    assert decoded.warnings
+    assert decoded.warnings and "UTF-8" in decoded.warnings[0]
+
+
+def test_mixed_encodings_inside_one_line():
+    data = "café ve ".encode() + "Şule çay içti".encode("cp1254") + " — İstanbul".encode()
+    decoded = decode(data)
+    assert decoded.text == "café ve Şule çay içti — İstanbul"
+    assert decoded.encoding == "mixed:utf-8+cp1254"
+
+
+def test_legacy_text_with_accidental_utf8_pairs_is_not_mixed():
+    text = "Вёл Вёл " + RU  # "Вё" in cp1251 is C2 B8: a valid UTF-8 pair by accident
+    decoded = decode(text.encode("cp1251"))
+    assert decoded.text == text and decoded.encoding == "cp1251"
 
 
 def test_forced_encoding():

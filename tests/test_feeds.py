@@ -132,3 +132,26 @@ def test_convert_reads_every_feed_sample(cli, tmp_path):
     result = cli("convert", SAMPLES / "feeds", "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "9 documents, 9 ok" in result.output
+
+
+def test_feed_language_beats_the_guess(tmp_path):
+    from toolkit import Pipeline
+
+    item = {
+        "uri": "urn:x:lang",
+        "language": "ru",
+        "headline": "Заголовок",
+        "body_text": "Бүгін Астанада Орталық Азия медиа форумы басталды. Қазақстан делегациясы қатысты.",
+    }
+    path = tmp_path / "item.json"
+    path.write_text(json.dumps(item, ensure_ascii=False))
+    (doc,) = read(path)
+    doc = Pipeline.default()(doc)
+    assert doc.lang == "ru"  # the feed said so
+    assert doc.extra["langid"]["detected"] == "kk-Cyrl"
+    assert any(w.code == "lang-mismatch" for w in doc.warnings)
+    assert doc.paragraphs[0].lang == "kk-Cyrl"  # paragraphs keep what they are
+    item["language"] = "kk"
+    path.write_text(json.dumps(item, ensure_ascii=False))
+    (doc,) = read(path)
+    assert Pipeline.default()(doc).lang == "kk-Cyrl"  # same language: the script is filled in

@@ -81,7 +81,8 @@ def test_wire_item_goes_through_convert_keeping_guid_version_and_catalogs(cli, t
     out = tmp_path / "out"
     src = shared("newsml-g2", "examples", "LISTING_2_NewsML-G2_Text_Document.xml")
     assert cli("convert", src, "-o", out).exit_code == 0
-    (item,) = [p for p in out.glob("*.en-US.xml")]
+    (item,) = [p for p in out.glob("*.xml") if not p.name.endswith(".package.xml")]
+    assert item.name.endswith(".en.xml")  # the feed's en-US, in the project's canonical form after langid
     root = assert_official_valid(item)
     assert (root.get("guid"), root.get("version")) == ("urn:newsml:acmenews.com:20161121:US-FINANCE-FED", "11")
     hrefs = [c.get("href") for c in root.iterfind("n:catalogRef", NS)]
@@ -210,3 +211,14 @@ def test_stdin_and_unknown_suffix_are_sniffed(tmp_path):
     odd = tmp_path / "item.g2"
     odd.write_bytes(data)
     assert read(odd)[0].title.startswith("Экономика Казахстана")
+
+
+def test_document_ids_follow_the_feed_convention(tmp_path):
+    """Same item again: same id (a duplicate for watch/--resume); a new version or text: a new id."""
+    data = shared("newsml-g2", "own-examples", "03_minimal_text.xml").read_bytes()
+    (first,) = read_newsml(data, "a.xml", ReadOptions())
+    (again,) = read_newsml(data, "b.xml", ReadOptions())
+    (newer,) = read_newsml(data.replace(b'version="1"', b'version="2"'), "c.xml", ReadOptions())
+    (edited,) = read_newsml(data.replace("Второй абзац".encode(), "Новый абзац".encode()), "d.xml", ReadOptions())
+    assert first.id == again.id and len({first.id, newer.id, edited.id}) == 3
+    assert {"title", "lang", "guid", "version"} <= set(first.meta.extra["from_feed"])  # beats guesses downstream

@@ -11,14 +11,21 @@ from .conftest import ROOT
 README = (ROOT / "README.md").read_text("utf-8")
 
 
+def example(name: str) -> str:
+    """The python block that follows <!-- example:NAME --> in the README."""
+    match = re.search(rf"<!-- example:{name} -->\n```python\n(.*?)```", README, re.S)
+    assert match, f"README has no example:{name} block"
+    return match.group(1)
+
+
 def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README, re.S)
 
 
 def test_five_line_library_example_runs_as_written():
-    example = python_blocks()[0]
-    assert len([line for line in example.splitlines() if line.strip()]) == 5
-    proc = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, timeout=60)
+    code = example("library")
+    assert len([line for line in code.splitlines() if line.strip()]) == 5
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     first, second = proc.stdout.splitlines()
     doc_id, count = first.split()
@@ -34,5 +41,7 @@ def test_ci_runs_the_readme_blocks():
         assert block.startswith("bash\n")
 
 
-def test_processor_example_is_valid_python():
-    compile(python_blocks()[1], "README", "exec")
+def test_every_python_block_is_valid_python():
+    for block in python_blocks():
+        compile(block, "README", "exec")
+    compile(example("processor"), "README", "exec")

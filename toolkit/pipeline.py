@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Steps run by ``toolkit convert`` and :func:`toolkit.process` unless told otherwise.
-DEFAULT_STEPS: tuple[str, ...] = ("clean",)
+DEFAULT_STEPS: tuple[str, ...] = ("clean", "langid")
 
 DEFAULT_BATCH_SIZE = 64
 

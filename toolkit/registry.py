@@ -138,6 +138,7 @@ PROCESSORS = Registry(
             "toolkit.processors.segment:Segment",
             "split raw text into normalised paragraphs (no boilerplate removal)",
         ),
+        "langid": ("toolkit.processors.langid:LangId", "tag paragraphs and the document with BCP 47 language tags"),
         "translate": ("toolkit.processors.translate:Translate", "translate offline into --to languages (CTranslate2)"),
     },
     error=UnknownProcessorError,

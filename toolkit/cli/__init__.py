@@ -35,9 +35,9 @@ def main(verbose: int, quiet: bool, log_format: str) -> None:
 
 
 def _register() -> None:
-    from . import clean, convert, models, processors, stream, translate, validate, watch
+    from . import clean, convert, detect, models, processors, stream, translate, validate, watch
 
-    for module in (convert, clean, processors, translate, models, watch, stream, validate):
+    for module in (convert, clean, detect, processors, translate, models, watch, stream, validate):
         main.add_command(module.command)
 
 

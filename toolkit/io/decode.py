@@ -329,26 +329,48 @@ def decode(data: bytes, *, encoding: str | None = None, path: str | None = None)
     return _decode_legacy_or_mixed(data, path)
 
 
+# A well-formed UTF-8 multi-byte sequence (no overlongs, no surrogates).
+_UTF8_SEQ = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_MIXED_SHARE = 0.2  # share of high bytes in UTF-8 sequences above which a file counts as mixed
+
+
+def _legacy_fallback(encoding: str) -> str:
+    """A codecs error handler that decodes the bytes UTF-8 rejects with ``encoding``."""
+    name = f"toolkit-fallback-{encoding}"
+    try:
+        codecs.lookup_error(name)
+    except LookupError:
+
+        def handler(exc: UnicodeError) -> tuple[str, int]:
+            assert isinstance(exc, UnicodeDecodeError)
+            bad = exc.object[exc.start : exc.end]
+            return bad.decode(encoding, errors="replace"), exc.end
+
+        codecs.register_error(name, handler)
+    return name
+
+
 def _decode_legacy_or_mixed(data: bytes, path: str | None) -> Decoded:
-    lines = data.splitlines(keepends=True)
-    utf8_lines = legacy_lines = 0
-    for line in lines:
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-            utf8_lines += 1
-        except UnicodeDecodeError:
-            legacy_lines += 1
-    if utf8_lines and legacy_lines:
-        legacy = b"".join(line for line in lines if not _is_utf8(line))
-        _, name, score = _best_legacy(legacy)
-        parts = [line.decode("utf-8") if _is_utf8(line) else line.decode(name, errors="replace") for line in lines]
+    head = data[: 1 << 20]
+    high = len(head) - len(head.translate(None, _HIGH))
+    in_utf8 = sum(len(m) for m in _UTF8_SEQ.findall(head))
+    if in_utf8 and in_utf8 >= _MIXED_SHARE * high:
+        # Mostly UTF-8 with some legacy bytes (pasted from another source, even inside one
+        # line): UTF-8 where it is valid, the best legacy table for the rest; unless reading
+        # it all as one legacy table is more plausible (cp866 letters form UTF-8 pairs by chance).
+        _, name, score = _best_legacy(_UTF8_SEQ.sub(b"", data))
+        text = data.decode("utf-8", errors=_legacy_fallback(name))
+        legacy_text, legacy_name, legacy_score = _best_legacy(data)
+        if plausibility(legacy_text[:20000]) > plausibility(text[:20000]):
+            return Decoded(legacy_text, legacy_name, max(0.0, min(1.0, legacy_score)))
         return Decoded(
-            "".join(parts),
+            text,
             f"mixed:utf-8+{name}",
             max(0.0, min(1.0, score)),
-            [f"mixed encodings: {utf8_lines} line(s) in UTF-8, {legacy_lines} in {name}"],
+            [f"mixed encodings: {in_utf8} byte(s) of UTF-8 and {high - in_utf8} of {name}"],
         )
     text, name, score = _best_legacy(data)
     if score < -0.5:
@@ -357,11 +379,3 @@ def _decode_legacy_or_mixed(data: bytes, path: str | None) -> Decoded:
     if score < 0.5:
         decoded.warnings.append(f"uncertain encoding guess {name} (score {score:.2f})")
     return decoded
-
-
-def _is_utf8(line: bytes) -> bool:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True

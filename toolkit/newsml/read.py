@@ -30,6 +30,7 @@ from lxml import etree
 
 from ..document import Document, Paragraph, Translation, content_id
 from ..errors import UnsupportedInputError
+from ..feeds.items import given, item_id
 from ..text import normalize_line, split_blocks
 from . import langtag
 from .vocab import ITEM_TEXT, NAR, REL_SOURCE, TRANSLATION_RELS, XML_LANG, q
@@ -209,8 +210,10 @@ def item_document(item: etree._Element, source: str, encoding: str = "utf-8") ->
     paragraphs = [text for text, _ in body]
     lang = _lang_of(item, content_meta)
     text = "\n\n".join(paragraphs)
-    doc = Document.from_text(text, source=source, encoding=encoding, id=content_id(guid) if guid else None)
-    doc.title = _first_text(content_meta, "headline") or None
+    headline = _first_text(content_meta, "headline") or None
+    # like every feed reader: the same item delivered again has the same id, a new version a new one
+    doc = Document.from_text(text, source=source, encoding=encoding, id=item_id(guid, version, headline, text))
+    doc.title = headline
     doc.lang = lang
     doc.paragraphs = [Paragraph(p, p_lang) for p, p_lang in body]
 
@@ -255,6 +258,9 @@ def item_document(item: etree._Element, source: str, encoding: str = "utf-8") ->
         ],
     }
     meta.extra["newsml"] = {k: v for k, v in extra.items() if v}
+    fields = {"title": doc.title, "lang": doc.lang, "guid": meta.guid, "version": meta.version}
+    fields.update(published=meta.published, byline=meta.byline, provider=meta.provider)
+    given(doc, *[name for name, value in fields.items() if value])  # feed metadata beats guesses
 
     if item_class and item_class != ITEM_TEXT:
         doc.skip(
@@ -335,6 +341,12 @@ def message_documents(message: etree._Element, source: str, encoding: str = "utf
             continue
         original.translations[doc.lang] = _as_translation(doc, original.lang)
         attached.add(id(doc))
+    for doc in docs:  # a new translation in a re-delivered message is new content: a new id
+        if doc.translations:
+            texts = [doc.text]
+            for lang, tr in sorted(doc.translations.items()):
+                texts.append("\n".join([lang, tr.title or "", *(p.text for p in tr.paragraphs)]))
+            doc.id = item_id(doc.meta.guid, doc.meta.version, doc.title, "\n\n".join(texts))
     if not docs:
         refs = sum(1 for el in items if el.tag == q("packageItem"))
         raise UnsupportedInputError(f"the newsMessage holds no newsItem ({refs} package(s))", path=source)

@@ -1,0 +1,273 @@
+"""Layer 2: the project's own character n-gram model (multinomial naive Bayes).
+
+Features are the character 1- to 5-grams of each word, with a space marking the word
+edges (`` qa``, ``qaz``, ``an ``), after :func:`.normalize.prepare` and lower-casing;
+digits and punctuation separate words. Each n-gram is packed into one 64-bit key (8 bits
+per character of a small alphabet, the order in the high bits), so a text is scored with
+a few vectorised numpy operations: keys -> rows of a log-probability table -> one sum per
+language.
+
+The model is built from the licensed training text by :mod:`toolkit.langid.build_ngram`
+and shipped as ``toolkit/data/langid/ngram.npz``. It is loaded lazily, once per process
+(:func:`load_model`).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .normalize import prepare
+
+if TYPE_CHECKING:
+    import numpy as np
+
+RESOURCE = "ngram.npz"
+ORDER_SHIFT = 56  # 8 bits per character below, the order above: orders up to 7
+#: Recorded in the model file; a model built with another packing is refused.
+KEY_FORMAT = f"8bit-chars/order@{ORDER_SHIFT}"
+#: Code points below this are looked up in a table; others count as "another letter".
+TABLE_SIZE = 0x3000
+SPACE_ID = 0
+OTHER_ID = 1
+PAD_ID = 255  # never part of a known n-gram
+_MUL = 0x9E3779B97F4A7C15  # Fibonacci hashing
+_EMPTY = 0xFFFFFFFFFFFFFFFF  # no key has all bits set (the order field is at most 8)
+#: Only the first this many characters of a text are scored (enough to decide; keeps long texts cheap).
+MAX_CHARS = 1000
+
+
+def fold_case(text: str) -> str:
+    """Lower-case without turning İ into i + combining dot (which would split words)."""
+    if "İ" in text:
+        text = text.replace("İ", "i")
+    return text.lower()
+
+
+def model_text(text: str) -> str:
+    """The exact string the model sees: prepared, case-folded."""
+    return fold_case(prepare(text))
+
+
+class Featurizer:
+    """Text -> 64-bit n-gram keys, for a fixed character alphabet."""
+
+    def __init__(self, alphabet: str, max_order: int) -> None:
+        import numpy as np
+
+        if not 1 <= max_order <= ORDER_SHIFT // 8:
+            raise ValueError(f"n-gram order must be between 1 and {ORDER_SHIFT // 8}")
+        if len(alphabet) > PAD_ID - 2:
+            raise ValueError(f"alphabet too large for 8-bit character ids: {len(alphabet)}")
+        self.alphabet = alphabet
+        self.max_order = max_order
+        table = np.zeros(TABLE_SIZE + 1, dtype=np.uint64)
+        for cp in range(TABLE_SIZE):
+            if chr(cp).isalpha():
+                table[cp] = OTHER_ID
+        for i, ch in enumerate(alphabet):
+            if ord(ch) < TABLE_SIZE:
+                table[ord(ch)] = i + 2
+        table[TABLE_SIZE] = OTHER_ID
+        self._table = table
+        self._pad = np.full(max_order - 1, PAD_ID, dtype=np.uint64)
+        # keys of all orders at once: a (positions x orders) window times a packing matrix
+        pack = np.zeros((max_order, max_order), dtype=np.uint64)
+        for n in range(1, max_order + 1):
+            for j in range(n):
+                pack[j, n - 1] = 256 ** (n - 1 - j)
+        self._pack = pack
+        self._tags = np.array([n << ORDER_SHIFT for n in range(1, max_order + 1)], dtype=np.uint64)
+
+    def ids(self, text: str) -> np.ndarray:
+        """Character ids of model text (space-padded), followed by padding."""
+        import numpy as np
+
+        codes = np.frombuffer((" " + text + " ").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return np.concatenate((self._table[np.minimum(codes, TABLE_SIZE)], self._pad))
+
+    def keys(self, text: str) -> np.ndarray:
+        """All n-gram keys of model text (including ones that span words: they match nothing)."""
+        import numpy as np
+
+        ids = self.ids(text)  # a fresh contiguous array: a strided view over it is safe
+        n_pos = len(ids) - (self.max_order - 1)
+        windows = np.ndarray((n_pos, self.max_order), np.uint64, ids, 0, (8, 8))
+        return ((windows @ self._pack) | self._tags).ravel()
+
+    def key_of(self, gram: str) -> int:
+        """The key of one n-gram string (spaces mark word edges)."""
+        key = 0
+        for ch in gram:
+            key = (key << 8) | (SPACE_ID if ch == " " else self.alphabet.index(ch) + 2)
+        return key | (len(gram) << ORDER_SHIFT)
+
+    def gram_of(self, key: int) -> str:
+        order = key >> ORDER_SHIFT
+        chars = []
+        for i in range(order):
+            cid = (key >> (8 * (order - 1 - i))) & 0xFF
+            chars.append(" " if cid == SPACE_ID else self.alphabet[cid - 2])
+        return "".join(chars)
+
+
+class NgramModel:
+    """Naive Bayes over character n-grams; scores restricted to candidate labels."""
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        alphabet: str,
+        max_order: int,
+        keys: np.ndarray,
+        weights: np.ndarray,
+        *,
+        temperature: float = 1.0,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        import numpy as np
+
+        self.labels = tuple(labels)
+        self.index = {label: i for i, label in enumerate(self.labels)}
+        self.featurizer = Featurizer(alphabet, max_order)
+        self.keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        if len(self.keys) > 1 and not bool((self.keys[1:] > self.keys[:-1]).all()):
+            raise ValueError("n-gram keys must be sorted and unique")
+        weights = np.asarray(weights, dtype=np.float32)
+        # one extra all-zero row: the target of every unknown n-gram
+        self.weights = np.vstack([weights, np.zeros((1, weights.shape[1]), dtype=np.float32)])
+        self.temperature = temperature
+        self.info = info or {}
+        self._build_hash()
+
+    def _build_hash(self) -> None:
+        """Open hash table over the keys (first key per slot); colliding keys go to a sorted overflow list."""
+        import numpy as np
+
+        n = len(self.keys)
+        bits = max(10, math.ceil(math.log2(max(n, 1) * 5)))
+        self._shift = np.uint64(64 - bits)
+        self._mul = np.uint64(_MUL)
+        slots = (self.keys * self._mul) >> self._shift
+        used, first = np.unique(slots, return_index=True)
+        self._slot_keys = np.full(1 << bits, _EMPTY, dtype=np.uint64)
+        self._slot_rows = np.full(1 << bits, n, dtype=np.int32)
+        self._slot_keys[used] = self.keys[first]
+        self._slot_rows[used] = first
+        rest = np.setdiff1d(np.arange(n), first)
+        order = np.argsort(self.keys[rest])
+        self._over_keys = self.keys[rest][order]
+        self._over_rows = rest[order].astype(np.int32)
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        """Row numbers of the known keys among ``keys``."""
+        import numpy as np
+
+        slots = (keys * self._mul) >> self._shift
+        found = self._slot_keys[slots]
+        hit = found == keys
+        rows = self._slot_rows[slots[hit]]
+        if len(self._over_keys):
+            maybe = keys[(found != _EMPTY) & ~hit]  # the slot holds another key: look in the overflow
+            if len(maybe):
+                at = np.searchsorted(self._over_keys, maybe)
+                np.minimum(at, len(self._over_keys) - 1, out=at)
+                known = self._over_keys[at] == maybe
+                if known.any():
+                    rows = np.concatenate((rows, self._over_rows[at[known]]))
+        return rows
+
+    def raw_scores(self, text: str) -> tuple[np.ndarray, int]:
+        """(log-likelihood per label, number of known n-grams) of model text."""
+        import numpy as np
+
+        rows = self.rows(self.featurizer.keys(text))
+        if not len(rows):
+            return np.zeros(len(self.labels), dtype=np.float32), 0
+        return np.ones(len(rows), dtype=np.float32) @ self.weights.take(rows, axis=0), len(rows)
+
+    def scores(self, text: str, candidates: Sequence[str] | None = None) -> dict[str, float]:
+        """Posterior probability per candidate label (all labels when None); ``{}`` without evidence.
+
+        ``text`` must be prepared (:func:`.normalize.prepare`); use :meth:`scores_raw_text` otherwise.
+        """
+        raw, known = self.raw_scores(fold_case(text[:MAX_CHARS]))
+        index = self.index
+        labels = self.labels if candidates is None else [c for c in candidates if c in index]
+        if not labels:
+            return {}
+        if not known:  # nothing this model knows: no evidence either way
+            return {}
+        values = raw.tolist()
+        picked = [values[index[c]] / self.temperature for c in labels]
+        top = max(picked)
+        exps = [math.exp(v - top) for v in picked]
+        total = sum(exps)
+        return {label: e / total for label, e in zip(labels, exps, strict=True)}
+
+    def scores_raw_text(self, text: str, candidates: Sequence[str] | None = None) -> dict[str, float]:
+        return self.scores(prepare(text), candidates)
+
+    # -- (de)serialisation --------------------------------------------------------------------
+
+    def save(self, path: Any) -> None:
+        """Write the model as a compressed .npz (weights quantised to 16 bits)."""
+        import numpy as np
+
+        weights = self.weights[:-1]
+        low, high = float(weights.min()), float(weights.max())
+        step = (high - low) / 65535 or 1.0
+        quantised = np.rint((weights - low) / step).astype(np.uint16)
+        meta = dict(self.info)
+        meta.update(
+            labels=list(self.labels),
+            alphabet=self.featurizer.alphabet,
+            max_order=self.featurizer.max_order,
+            temperature=self.temperature,
+            low=low,
+            step=step,
+            key_format=KEY_FORMAT,
+        )
+        np.savez_compressed(
+            path,
+            keys=self.keys,
+            weights=quantised,
+            meta=np.frombuffer(json.dumps(meta, ensure_ascii=False, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+        )
+
+    @classmethod
+    def load(cls, source: Any) -> NgramModel:
+        import numpy as np
+
+        with np.load(source, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+            if meta.get("key_format") != KEY_FORMAT:
+                raise ValueError(f"n-gram model built for key format {meta.get('key_format')}, not {KEY_FORMAT}")
+            keys = data["keys"]
+            weights = data["weights"].astype(np.float32) * np.float32(meta["step"]) + np.float32(meta["low"])
+        # the quantised zero point is arbitrary: centre each row again (argmax-neutral)
+        weights -= weights.mean(axis=1, keepdims=True)
+        info = {
+            k: v for k, v in meta.items() if k not in ("labels", "alphabet", "max_order", "low", "step", "key_format")
+        }
+        return cls(
+            meta["labels"],
+            meta["alphabet"],
+            int(meta["max_order"]),
+            keys,
+            weights,
+            temperature=float(meta.get("temperature", 1.0)),
+            info=info,
+        )
+
+
+@functools.cache
+def load_model() -> NgramModel:
+    """The shipped model, loaded on first use and kept for the life of the process."""
+    data = importlib.resources.files("toolkit").joinpath("data", "langid", RESOURCE).read_bytes()
+    return NgramModel.load(io.BytesIO(data))
