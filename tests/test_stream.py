@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+from toolkit.testing import assert_valid_newsml
+
 from .conftest import SAMPLES
 
 
@@ -21,8 +23,12 @@ def test_stream_results_per_line_and_bad_lines_go_on(cli):
     assert [r["status"] for r in out] == ["ok", "failed", "ok", "failed", "failed", "ok"]
     assert [r["line"] for r in out] == [1, 2, 3, 4, 5, 6]
     assert "invalid JSON" in out[1]["error"]["message"] and "<stdin>:2" in out[1]["error"]["message"]
-    doc = json.loads(out[0]["outputs"][0]["content"])
-    assert doc["meta"]["guid"] == "urn:wire.example.org:2024:4401"
+    outputs = out[0]["outputs"]
+    assert {o["lang"] for o in outputs} >= {"en"} and any(o["name"].endswith(".package.xml") for o in outputs)
+    for o in outputs:
+        assert_valid_newsml(o["content"].encode())
+    item = next(o["content"] for o in outputs if o["lang"] == "en")
+    assert "<headline>Central Asian broadcasters sign content-sharing pact</headline>" in item
     assert "FAILED" in result.stderr
 
 

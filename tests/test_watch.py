@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -12,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from toolkit.testing import assert_valid_newsml
 
 from .conftest import SAMPLES
 
@@ -58,8 +61,16 @@ def finished(inbox: Path) -> int:
     return len(list((inbox / "processed").glob("*"))) + len(list((inbox / "failed").glob("*.error.json")))
 
 
+# The only bytes allowed to differ between two runs: NewsML-G2 creation times.
+_STAMPS = re.compile(rb"<(versionCreated|firstCreated)>[^<]*</\1>|timestamp=\"[^\"]*\"")
+
+
 def outputs(outbox: Path) -> dict[str, bytes]:
-    return {p.relative_to(outbox).as_posix(): p.read_bytes() for p in sorted(outbox.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(outbox).as_posix(): _STAMPS.sub(b"", p.read_bytes())
+        for p in sorted(outbox.rglob("*"))
+        if p.is_file()
+    }
 
 
 def mixed_items(n: int) -> list[tuple[str, bytes]]:
@@ -134,15 +145,20 @@ def test_200_mixed_items_each_exactly_once(tmp_path):
         assert report["errors"] and report["errors"][0]["code"] in ("binary-input", "empty-input")
     assert (inbox / "ignored.part").exists()  # temporary names are left alone
     assert not any((inbox / ".work").rglob("*.txt"))  # nothing left claimed
-    # every good document written exactly once: one output per distinct document id
-    files = [p for p in outbox.glob("*.jsonl")]
-    ids = [json.loads(p.read_text())["id"] for p in files]
-    assert len(ids) == len(set(ids))
-    manifests = list((outbox / ".toolkit" / "done").glob("*.json"))
-    assert len(manifests) == len(files)
-    slow_doc = next(json.loads(p.read_text()) for p in files if "Slowly written" in p.read_text())
-    assert "Second paragraph arrives" in slow_doc["raw"]
-    assert any(e.get("event") == "health" for e in events)
+    # every good item produced valid NewsML-G2 exactly once: no output name written twice,
+    # repeated deliveries of the same items recognised as duplicates, every file valid
+    written = [o for e in events if e.get("event") == "processed" for o in e["outputs"]]
+    assert written and len(written) == len(set(written))
+    files = sorted(outbox.glob("*.xml"))
+    assert {p.name for p in files} == set(written)
+    for path in files:
+        assert_valid_newsml(path)
+    packages = [p for p in files if p.name.endswith(".package.xml")]
+    assert len(packages) == len(list((outbox / ".toolkit" / "done").glob("*.json")))
+    health = [e for e in events if e.get("event") == "health"]
+    assert health and health[-1]["duplicates"] > 0  # the repeated feed files
+    slow = [p for p in files if b"Slowly written story" in p.read_bytes() and not p.name.endswith("package.xml")]
+    assert len(slow) == 1 and b"Second paragraph arrives" in slow[0].read_bytes()
     per_file = [e for e in events if e.get("event") in ("processed", "failed")]
     assert len(per_file) == total and len({e["file"] for e in per_file}) == total
 
@@ -275,7 +291,7 @@ def test_watch_rejects_symlinks(tmp_path):
     assert proc.returncode == 1
     report = json.loads((inbox / "failed" / "link.txt.error.json").read_text())
     assert "symbolic links" in report["errors"][0]["message"]
-    assert not list(outbox.glob("*.jsonl"))
+    assert not list(outbox.glob("*.xml"))
 
 
 def test_usage_errors(cli, tmp_path):
@@ -319,3 +335,51 @@ def test_copy_of_samples_dir_matches_convert(tmp_path, cli):
     conv = {k: v for k, v in outputs(tmp_path / "converted").items() if not k.startswith(".toolkit")}
     watched = {k: v for k, v in outputs(tmp_path / "watched").items() if not k.startswith(".toolkit")}
     assert conv.keys() == watched.keys()
+
+
+def _run_once(inbox: Path, outbox: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "toolkit", "watch", str(inbox), "-o", str(outbox), "--once", "--settle", "0"],
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def test_higher_version_replaces_older_output(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    item = json.loads((SAMPLES / "feeds" / "kk_ninjs31.json").read_text("utf-8"))
+    drop(inbox, "item.json", json.dumps(item, ensure_ascii=False).encode())
+    assert _run_once(inbox, outbox).returncode == 0
+    (first,) = [p for p in outbox.glob("*.xml") if not p.name.endswith("package.xml")]
+    assert b'version="2"' in first.read_bytes()  # the agency's own version is kept
+    item["version"] = "3"
+    item["bodies"][0]["value"] += "<p>Жаңартылған ақпарат: әкімдік қосымша 50 техника сатып алды.</p>"
+    drop(inbox, "item.json", json.dumps(item, ensure_ascii=False).encode())
+    assert _run_once(inbox, outbox).returncode == 0
+    (second,) = [p for p in outbox.glob("*.xml") if not p.name.endswith("package.xml")]
+    assert second.name == first.name  # replaced in place, not added
+    data = second.read_bytes()
+    assert b'version="3"' in data and "қосымша 50 техника".encode() in data
+    assert_valid_newsml(second)
+
+
+def test_changed_feed_entry_bumps_our_version(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    feed = (SAMPLES / "feeds" / "ru_atom.xml").read_text("utf-8")
+    drop(inbox, "feed.xml", feed.encode())
+    assert _run_once(inbox, outbox).returncode == 0
+    before = {p.name: p.read_bytes() for p in outbox.glob("*.xml")}
+    changed = feed.replace("Форум продлится до четверга.", "Форум продлится до пятницы.")
+    drop(inbox, "feed.xml", changed.encode())
+    assert _run_once(inbox, outbox).returncode == 0
+    after = {p.name: p.read_bytes() for p in outbox.glob("*.xml")}
+    assert after.keys() == before.keys()  # same stories, same files
+    bumped = [n for n in after if after[n] != before[n]]
+    story = [n for n in bumped if not n.endswith("package.xml")]
+    assert len(story) == 1 and b'version="2"' in after[story[0]] and b"sig:update" in after[story[0]]
+    for name, data in after.items():
+        assert_valid_newsml(data)
+        if name not in bumped:
+            assert data == before[name]  # the unchanged entry is untouched

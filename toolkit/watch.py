@@ -58,6 +58,7 @@ class Stats:
     ok: int = 0
     failed: int = 0
     duplicates: int = 0
+    skipped: int = 0
     started: float = field(default_factory=time.monotonic)
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,6 +69,7 @@ class Stats:
             "ok": self.ok,
             "failed": self.failed,
             "duplicates": self.duplicates,
+            "skipped": self.skipped,
             "rate": round(self.documents / elapsed, 2),
         }
 
@@ -289,7 +291,7 @@ class Watcher:
         return self.converter.outdir.is_complete(doc.id)
 
     def _finish(self, path: Path, results: list[DocResult]) -> None:
-        failed = [r for r in results if r.status in ("failed", "skipped")]
+        failed = [r for r in results if r.status == "failed"]
         self.stats.files += 1
         for r in results:
             self.stats.documents += 1
@@ -297,6 +299,8 @@ class Watcher:
                 self.stats.ok += 1
             elif r.status == "duplicate":
                 self.stats.duplicates += 1
+            elif r.status == "skipped":
+                self.stats.skipped += 1
             else:
                 self.stats.failed += 1
         if not results:

@@ -8,11 +8,11 @@ import click
 
 from ..registry import FORMATS
 from .common import handle_errors
-from .convert import build_config
+from .convert import DEFAULT_FORMAT, build_config
 
 
 @click.command("stream")
-@click.option("-f", "--format", "fmt", default=None, help="Output format of each item (default: the configured one).")
+@click.option("-f", "--format", "fmt", default=None, help="Output format of each item. [default: newsml]")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Pipeline configuration (TOML).")
 @click.option("--steps", help="Comma-separated processor names, replacing the configured pipeline.")
 @click.option(
@@ -43,7 +43,7 @@ def command(fmt: str | None, config_path: str | None, steps: str | None, separat
 
     config = build_config(config_path, steps, batch_size)
     pipeline = Pipeline.from_spec(config.pipeline_spec())
-    formatter = FORMATS.create(fmt or config.output_format or "jsonl", outdir=None, **config.output_options)
+    formatter = FORMATS.create(fmt or config.output_format or DEFAULT_FORMAT, outdir=None, **config.output_options)
     out = sys.stdout
 
     def emit(text: str) -> None:

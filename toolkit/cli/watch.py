@@ -8,13 +8,13 @@ import signal
 import click
 
 from .common import handle_errors
-from .convert import build_config
+from .convert import DEFAULT_FORMAT, build_config
 
 
 @click.command("watch")
 @click.argument("inbox", type=click.Path(file_okay=False, exists=True))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False), help="Output folder.")
-@click.option("-f", "--format", "fmt", default=None, help="Output format (see `toolkit processors`).")
+@click.option("-f", "--format", "fmt", default=None, help="Output format (see `toolkit processors`). [default: newsml]")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Pipeline configuration (TOML).")
 @click.option("--steps", help="Comma-separated processor names, replacing the configured pipeline.")
 @click.option(
@@ -86,7 +86,9 @@ def command(
     if logger.level > logging.INFO and logger.level < logging.ERROR:
         logger.setLevel(logging.INFO)  # the service reports each file and its health
     config = build_config(config_path, steps, None)
-    output = OutputSpec(outdir=outdir, format=fmt or config.output_format or "jsonl", options=config.output_options)
+    output = OutputSpec(
+        outdir=outdir, format=fmt or config.output_format or DEFAULT_FORMAT, options=config.output_options
+    )
     box = Inbox(inbox, processed=processed_dir, failed=failed_dir, settle=settle, instance=instance)
     watcher = Watcher(box, config.pipeline_spec(), output, batch_size=batch_size, poll=poll, health_every=health_every)
 
