@@ -106,7 +106,9 @@ class LanguageIdentifier:
             return _und(analysis)
         if not analysis.candidates:
             return self._other_script(prepared, analysis)
-        scores = self._engine.score(prepared, analysis, analysis.candidates)
+        return self._decide(prepared, analysis, self._engine.score(prepared, analysis, analysis.candidates))
+
+    def _decide(self, prepared: str, analysis: Analysis, scores: dict[str, float]) -> Detection:
         if not scores:
             return _und(analysis)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -149,7 +151,29 @@ class LanguageIdentifier:
         return self.identify(text).lang
 
     def identify_many(self, texts: Sequence[str]) -> list[Detection]:
-        return [self.identify(t) for t in texts]
+        """``identify`` of every text; engines that can score a batch in one pass do so."""
+        score_many = getattr(self._engine, "score_many", None)
+        if score_many is None or len(texts) < 2:
+            return [self.identify(t) for t in texts]
+        results: list[Detection | None] = [None] * len(texts)
+        pending: list[tuple[int, str, Analysis]] = []
+        for i, text in enumerate(texts):
+            if not text or not isinstance(text, str):
+                results[i] = _und()
+                continue
+            prepared = prepare(text)
+            analysis = analyse(prepared, self.allowed)
+            if analysis.letters < self.min_letters or analysis.script is None:
+                results[i] = _und(analysis)
+            elif not analysis.candidates:
+                results[i] = self._other_script(prepared, analysis)
+            else:
+                pending.append((i, prepared, analysis))
+        if pending:
+            all_scores = score_many([p for _, p, _ in pending], [a.candidates for _, _, a in pending])
+            for (i, prepared, analysis), scores in zip(pending, all_scores, strict=True):
+                results[i] = self._decide(prepared, analysis, scores)
+        return [r for r in results if r is not None]
 
 
 #: langdetect's own names -> BCP 47.

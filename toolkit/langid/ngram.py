@@ -95,10 +95,21 @@ class Featurizer:
         """All n-gram keys of model text (including ones that span words: they match nothing)."""
         import numpy as np
 
-        ids = self.ids(text)  # a fresh contiguous array: a strided view over it is safe
+        return self.keys_of_ids(self.ids(text))
+
+    def keys_of_ids(self, ids: np.ndarray) -> np.ndarray:
+        """Keys of every order at every position, window by window (shifts, not a matmul)."""
+        import numpy as np
+
         n_pos = len(ids) - (self.max_order - 1)
-        windows = np.ndarray((n_pos, self.max_order), np.uint64, ids, 0, (8, 8))
-        return ((windows @ self._pack) | self._tags).ravel()
+        out = np.empty((n_pos, self.max_order), dtype=np.uint64)
+        key = ids[:n_pos].copy()
+        out[:, 0] = key | self._tags[0]
+        for n in range(1, self.max_order):
+            key <<= np.uint64(8)
+            key |= ids[n : n + n_pos]
+            out[:, n] = key | self._tags[n]
+        return out.ravel()
 
     def key_of(self, gram: str) -> int:
         """The key of one n-gram string (spaces mark word edges)."""
@@ -182,6 +193,67 @@ class NgramModel:
                     rows = np.concatenate((rows, self._over_rows[at[known]]))
         return rows
 
+    def rows_at(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row numbers, positions in ``keys``) of the known keys among ``keys``."""
+        import numpy as np
+
+        slots = (keys * self._mul) >> self._shift
+        found = self._slot_keys[slots]
+        hit = found == keys
+        where = np.flatnonzero(hit)
+        rows = self._slot_rows[slots[where]]
+        if len(self._over_keys):
+            maybe = np.flatnonzero((found != _EMPTY) & ~hit)
+            if len(maybe):
+                at = np.searchsorted(self._over_keys, keys[maybe])
+                np.minimum(at, len(self._over_keys) - 1, out=at)
+                known = self._over_keys[at] == keys[maybe]
+                if known.any():
+                    rows = np.concatenate((rows, self._over_rows[at[known]]))
+                    where = np.concatenate((where, maybe[known]))
+        return rows, where
+
+    def raw_scores_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``raw_scores`` of many model texts in one numpy pass: (texts x labels, known n-grams per text).
+
+        The texts are laid end to end, each followed by padding, so no n-gram spans two
+        texts (an n-gram holding padding matches nothing).
+        """
+        import numpy as np
+
+        n_labels = len(self.labels)
+        if not texts:
+            return np.zeros((0, n_labels), dtype=np.float32), np.zeros(0, dtype=np.int64)
+        feat = self.featurizer
+        parts = [feat.ids(t) for t in texts]
+        lengths = np.array([len(p) for p in parts])
+        keys = feat.keys_of_ids(np.concatenate(parts))
+        rows, where = self.rows_at(keys)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        owner = np.searchsorted(starts, where // feat.max_order, side="right") - 1
+        order = np.argsort(owner, kind="stable")  # overflow hits come last: put them with their text
+        owner = owner[order]
+        counts = np.bincount(owner, minlength=len(texts))
+        if not len(rows):
+            return np.zeros((len(texts), n_labels), dtype=np.float32), counts
+        weights = self.weights.take(rows[order], axis=0)
+        bounds = np.minimum(np.concatenate(([0], np.cumsum(counts)[:-1])), len(rows) - 1)
+        matrix = np.add.reduceat(weights, bounds, axis=0)
+        matrix[counts == 0] = 0.0  # reduceat gives a row back for an empty segment
+        return matrix, counts
+
+    def probabilities(self, raw: Sequence[float], known: int, candidates: Sequence[str] | None) -> dict[str, float]:
+        """Posterior per candidate from one row of raw scores (``{}`` without evidence)."""
+        index = self.index
+        labels = self.labels if candidates is None else [c for c in candidates if c in index]
+        if not labels or not known:
+            return {}
+        picked = [raw[index[c]] / self.temperature for c in labels]
+        top = max(picked)
+        exps = [math.exp(v - top) for v in picked]
+        total = sum(exps)
+        return {label: e / total for label, e in zip(labels, exps, strict=True)}
+
     def raw_scores(self, text: str) -> tuple[np.ndarray, int]:
         """(log-likelihood per label, number of known n-grams) of model text."""
         import numpy as np
@@ -197,18 +269,13 @@ class NgramModel:
         ``text`` must be prepared (:func:`.normalize.prepare`); use :meth:`scores_raw_text` otherwise.
         """
         raw, known = self.raw_scores(fold_case(text[:MAX_CHARS]))
-        index = self.index
-        labels = self.labels if candidates is None else [c for c in candidates if c in index]
-        if not labels:
-            return {}
-        if not known:  # nothing this model knows: no evidence either way
-            return {}
-        values = raw.tolist()
-        picked = [values[index[c]] / self.temperature for c in labels]
-        top = max(picked)
-        exps = [math.exp(v - top) for v in picked]
-        total = sum(exps)
-        return {label: e / total for label, e in zip(labels, exps, strict=True)}
+        return self.probabilities(raw.tolist(), known, candidates)
+
+    def scores_many(self, texts: Sequence[str], candidates: Sequence[Sequence[str] | None]) -> list[dict[str, float]]:
+        """``scores`` of many prepared texts at once (one numpy pass; same results)."""
+        matrix, known = self.raw_scores_many([fold_case(t[:MAX_CHARS]) for t in texts])
+        rows = matrix.tolist()
+        return [self.probabilities(rows[i], int(known[i]), candidates[i]) for i in range(len(texts))]
 
     def scores_raw_text(self, text: str, candidates: Sequence[str] | None = None) -> dict[str, float]:
         return self.scores(prepare(text), candidates)

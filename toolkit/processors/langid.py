@@ -98,7 +98,7 @@ class LangId(Processor):
 
     def __call__(self, doc: Document) -> Document:
         try:
-            detections = [self.identifier.identify(p.text) for p in doc.paragraphs]
+            detections = self.identifier.identify_many([p.text for p in doc.paragraphs])
             title = self.identifier.identify(doc.title) if self.title and doc.title else None
         except (ImportError, OSError) as exc:  # a model that cannot be loaded
             raise ProcessingError(f"language identification unavailable: {exc}", path=doc.source) from exc
