@@ -93,7 +93,6 @@ class Featurizer:
 
     def keys(self, text: str) -> np.ndarray:
         """All n-gram keys of model text (including ones that span words: they match nothing)."""
-        import numpy as np
 
         return self.keys_of_ids(self.ids(text))
 
