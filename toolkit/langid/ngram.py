@@ -76,12 +76,6 @@ class Featurizer:
         table[TABLE_SIZE] = OTHER_ID
         self._table = table
         self._pad = np.full(max_order - 1, PAD_ID, dtype=np.uint64)
-        # keys of all orders at once: a (positions x orders) window times a packing matrix
-        pack = np.zeros((max_order, max_order), dtype=np.uint64)
-        for n in range(1, max_order + 1):
-            for j in range(n):
-                pack[j, n - 1] = 256 ** (n - 1 - j)
-        self._pack = pack
         self._tags = np.array([n << ORDER_SHIFT for n in range(1, max_order + 1)], dtype=np.uint64)
 
     def ids(self, text: str) -> np.ndarray:
