@@ -18,7 +18,11 @@ from toolkit.testing import assert_valid_newsml
 
 from .conftest import SAMPLES
 
-GOOD = sorted(p for p in SAMPLES.glob("*") if p.suffix in (".txt", ".html")) + sorted((SAMPLES / "feeds").glob("*"))
+GOOD = (
+    sorted(p for p in SAMPLES.glob("*") if p.suffix in (".txt", ".html"))
+    + sorted(p for p in (SAMPLES / "feeds").glob("*") if p.is_file())
+    + [SAMPLES / "feeds" / "newsml" / "tr_item.xml", SAMPLES / "feeds" / "newsml" / "message_uz_kk.xml"]
+)
 
 
 def start_watcher(inbox: Path, outbox: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -310,7 +314,10 @@ def test_temporary_names_are_left_alone(tmp_path, name):
 def test_copy_of_samples_dir_matches_convert(tmp_path, cli):
     """Watch and convert give the same outputs for the same files."""
     inbox = tmp_path / "inbox"
-    shutil.copytree(SAMPLES / "feeds", inbox)
+    inbox.mkdir()
+    for path in (SAMPLES / "feeds").iterdir():
+        if path.is_file():
+            shutil.copy(path, inbox / path.name)
     # JSONL: NewsML-G2 items carry the time they were made, which differs between two runs
     assert cli("convert", inbox, "-o", tmp_path / "converted", "-f", "jsonl").exit_code == 0
     proc = subprocess.run(
@@ -383,3 +390,30 @@ def test_changed_feed_entry_bumps_our_version(tmp_path):
         assert_valid_newsml(data)
         if name not in bumped:
             assert data == before[name]  # the unchanged entry is untouched
+
+
+def test_package_and_its_items_dropped_together_are_one_story_each(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    folder = SAMPLES / "feeds" / "newsml"
+    names = ["pkg_forum_package.xml", "pkg_forum_en.xml", "pkg_forum_ru.xml"]
+    for name in names:
+        drop(inbox, name, (folder / name).read_bytes())
+    proc = _run_once(inbox, outbox)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (inbox / "processed").iterdir()) == sorted(names)  # skipped is not failed
+    items = sorted(p for p in outbox.glob("*.xml") if not p.name.endswith("package.xml"))
+    guids = sorted(re.search(rb'guid="([^"]+)"', p.read_bytes()).group(1) for p in items)
+    assert guids == [b"urn:newsml:wire.example.org:20241118:forum-en", b"urn:newsml:wire.example.org:20241118:forum-ru"]
+    for path in outbox.glob("*.xml"):
+        assert_valid_newsml(path)
+
+
+def test_package_without_its_items_is_skipped_not_failed(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    drop(inbox, "pkg.xml", (SAMPLES / "feeds" / "newsml" / "pkg_forum_package.xml").read_bytes())
+    proc = _run_once(inbox, outbox)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in (inbox / "processed").iterdir()] == ["pkg.xml"]
+    assert not list(outbox.glob("*.xml"))
