@@ -17,6 +17,7 @@ import pytest
 from toolkit.testing import assert_valid_newsml
 
 from .conftest import SAMPLES
+from .translate_helpers import models_dir, packages  # noqa: F401  (fixtures)
 
 GOOD = (
     sorted(p for p in SAMPLES.glob("*") if p.suffix in (".txt", ".html"))
@@ -157,8 +158,8 @@ def test_200_mixed_items_each_exactly_once(tmp_path):
     assert {p.name for p in files} == set(written)
     for path in files:
         assert_valid_newsml(path)
-    packages = [p for p in files if p.name.endswith(".package.xml")]
-    assert len(packages) == len(list((outbox / ".toolkit" / "done").glob("*.json")))
+    package_files = [p for p in files if p.name.endswith(".package.xml")]
+    assert len(package_files) == len(list((outbox / ".toolkit" / "done").glob("*.json")))
     health = [e for e in events if e.get("event") == "health"]
     assert health and health[-1]["duplicates"] > 0  # the repeated feed files
     slow = [p for p in files if b"Slowly written story" in p.read_bytes() and not p.name.endswith("package.xml")]
@@ -417,3 +418,46 @@ def test_package_without_its_items_is_skipped_not_failed(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert [p.name for p in (inbox / "processed").iterdir()] == ["pkg.xml"]
     assert not list(outbox.glob("*.xml"))
+
+
+def test_watch_translates_with_models_loaded_once(tmp_path, packages, models_dir, cli):  # noqa: F811
+    """`watch --to`: every item gets its translations (tiny real models, installed offline)."""
+    for key in ("kk_en", "en_ru"):
+        assert cli("models", "install", packages[key]).exit_code == 0
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    for i in range(5):
+        record = {
+            "text": f"Жаңа сауда ережелері {i}\n\nҮкімет дүйсенбі күні жаңа сауда ережелерін жариялады.",
+            "lang": "kk",
+            "guid": f"urn:test:trade:{i}",
+        }
+        drop(inbox, f"item{i}.jsonl", json.dumps(record, ensure_ascii=False).encode())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toolkit",
+            "--log-format",
+            "json",
+            "-vv",
+            "watch",
+            str(inbox),
+            "-o",
+            str(outbox),
+            "--once",
+            "--settle",
+            "0",
+            "--to",
+            "en,ru",
+        ],
+        capture_output=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    langs = sorted(p.name.split(".")[1] for p in outbox.glob("*.xml"))
+    assert langs == sorted(["kk-Cyrl", "en", "ru", "package"] * 5)
+    for path in outbox.glob("*.xml"):
+        assert_valid_newsml(path)
+    loads = [line for line in proc.stderr.decode().splitlines() if "loading translation model" in line]
+    assert len(loads) <= 2  # one per model for the life of the service, not one per item
