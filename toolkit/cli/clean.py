@@ -9,7 +9,7 @@ import click
 
 from ..errors import ToolkitError
 from ..io.readers import ReadOptions
-from .common import EXIT_FAILED, EXIT_OK, handle_errors
+from .common import EXIT_FAILED, EXIT_OK, handle_errors, named
 
 FORMATS = ("txt", "jsonl")
 
@@ -71,8 +71,7 @@ def command(
             result = result_of(doc)
             summary.add(result)
             message = (result.error or {}).get("message") or "failed"
-            shown = message if doc.source and doc.source in message else f"{doc.source or doc.id}: {message}"
-            click.echo(f"FAILED {shown}", err=True)
+            click.echo(f"FAILED {named(doc.source or doc.id, message)}", err=True)
             continue
         if explain:
             click.echo(explain_doc(doc), err=True)
