@@ -20,6 +20,7 @@ from .errors import ToolkitError, error_record
 from .io.readers import record_to_document
 from .io.writers import Rendered
 from .pipeline import Pipeline
+from .text import json_dumps
 
 RS = "\x1e"
 
@@ -120,5 +121,5 @@ def _result_line(doc: Document, line: int | None, outputs: list[Rendered], separ
     else:
         notice = doc.errors[0] if doc.errors else doc.skipped
         record["error"] = {"code": notice.code, "message": notice.message, "processor": notice.processor}
-    text = json.dumps(record, ensure_ascii=False) + "\n"
+    text = json_dumps(record) + "\n"
     return (RS + text) if separator else text
