@@ -32,6 +32,8 @@ def _body(entry: Any) -> tuple[str, str]:
 
 def read_feed(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
     """Documents from an RSS or Atom feed; a feed that cannot be parsed fails as a whole."""
+    if not data.strip():
+        raise EmptyInputError("empty file", path=source)
     refuse_entities(data, source)
     import feedparser
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import ConfigError, ValidationError
-from .xmlsafe import parse_xml, parser
+from ..errors import ConfigError, UnsafeInputError, ValidationError
+from .xmlsafe import parse_xml, parser, refuse_declarations, refuse_xinclude
 
 #: Schemas shipped in ``toolkit.schemas``: name -> (file, label).
 SCHEMAS: dict[str, tuple[str, str]] = {
@@ -60,11 +60,12 @@ class _Resolver(etree.Resolver):
     def resolve(self, system_url, public_id, context):  # type: ignore[no-untyped-def,override]
         data = self.lookup(system_url or "")
         if data is None:
-            raise ValidationError(f"schema refers to {system_url!r}, which is not available offline")
+            raise ConfigError(f"schema refers to {system_url!r}, which is not available offline")
         return self.resolve_string(data, context, base_url=system_url)
 
 
 def _compile(data: bytes, base_url: str, lookup: Callable[[str], bytes | None], label: str) -> etree.XMLSchema:
+    _refuse_unsafe_schema(data, label)
     xml_parser = parser()
     xml_parser.resolvers.add(_Resolver(lookup))
     try:
@@ -72,6 +73,15 @@ def _compile(data: bytes, base_url: str, lookup: Callable[[str], bytes | None], 
         return etree.XMLSchema(doc)
     except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
         raise ConfigError(f"cannot load schema {label}: {exc}") from None
+
+
+def _refuse_unsafe_schema(data: bytes, label: str) -> None:
+    """A schema (or a file it includes) must not carry a DTD or entities: refused, never loaded."""
+    try:
+        refuse_declarations(data, label)
+        refuse_xinclude(data, label)
+    except UnsafeInputError as exc:
+        raise ConfigError(f"cannot load schema {label}: {exc.message}") from None
 
 
 def _package_file(url: str) -> bytes | None:
@@ -113,9 +123,11 @@ def load_xsd(path: str) -> etree.XMLSchema:
         if target.parent != folder and folder not in target.parents:
             return None
         try:
-            return target.read_bytes()
+            data = target.read_bytes()
         except OSError:
             return None
+        _refuse_unsafe_schema(data, str(target))
+        return data
 
     try:
         data = real.read_bytes()
