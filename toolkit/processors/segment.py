@@ -41,6 +41,8 @@ _BLOCKS = (
     "nav",
 )
 
+_BLOCK_SET = frozenset(_BLOCKS)
+
 
 def html_to_blocks(markup: str) -> str:
     """Visible text of an HTML page with a blank line between block elements.
@@ -58,13 +60,23 @@ def html_to_blocks(markup: str) -> str:
     if root is None:
         return ""
     etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
-    for el in root.iter(*_BLOCKS):
-        el.tail = "\n\n" + (el.tail or "")
-        if len(el) == 0 or el.tag == "br":
-            continue
-        el.text = "\n\n" + (el.text or "")
     body = root.find("body")
-    return (body if body is not None else root).text_content()
+    parts: list[str] = []
+    # read, never assign: lxml refuses to take back the control characters its parser let in (&#8;)
+    stack: list[tuple[object, bool]] = [(body if body is not None else root, False)]
+    while stack:
+        el, closing = stack.pop()
+        block = el.tag in _BLOCK_SET  # type: ignore[attr-defined]
+        if closing:
+            parts.append("\n\n" if block else "")
+            parts.append(el.tail or "")  # type: ignore[attr-defined]
+            continue
+        if block:
+            parts.append("\n\n")
+        parts.append(el.text or "")  # type: ignore[attr-defined]
+        stack.append((el, True))
+        stack.extend((child, False) for child in reversed(el))  # type: ignore[call-overload]
+    return "".join(parts)
 
 
 class Segment(Processor):
