@@ -259,3 +259,49 @@ def test_ngram_scores_of_a_text_before_texts_without_evidence():
     assert counts.tolist() == [known, 0, 0]
     assert matrix[0].tolist() == pytest.approx(alone.tolist(), rel=1e-5)
     assert not matrix[1:].any()
+
+
+def _pipe_with(data: bytes):  # type: ignore[no-untyped-def]
+    """A readable pipe fed with ``data`` by a thread (as stdin would be)."""
+    import threading
+
+    read_fd, write_fd = os.pipe()
+
+    def feed() -> None:
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    return os.fdopen(read_fd, "rb")
+
+
+def test_stream_reads_a_huge_line_in_linear_time():
+    """Regression: read_lines searched the whole buffer for a newline and copied it at every
+    64 KB read (a 144 MB line took 158 s); now 1.3 s."""
+    from toolkit.stream import read_lines
+
+    line = b'{"text": "' + b"x" * 60_000_000 + b'"}'
+    started = time.monotonic()
+    batches = list(read_lines(_pipe_with(line + b"\n" + b'{"text": "y"}\n'), 16))
+    assert time.monotonic() - started < 10
+    lines = [item for batch in batches for item in batch]
+    assert [(n, len(text or b"")) for n, text in lines] == [(1, len(line)), (2, 13)]
+
+
+def test_stream_line_over_the_limit_is_an_error_record():
+    from toolkit.pipeline import Pipeline
+    from toolkit.registry import FORMATS
+    from toolkit.stream import process_stream, read_lines
+
+    good = json.dumps({"text": KK}).encode()
+    data = b"\n".join([good, b'{"text": "' + b"z" * 5000 + b'"}', good.replace(b"\\u0410", b"A"), b"q" * 3000])
+    out: list[str] = []
+    counts = process_stream(
+        read_lines(_pipe_with(data), 16, max_line=1000),
+        Pipeline.from_names(["segment"]),
+        FORMATS.create("jsonl"),
+        out.append,
+    )
+    records = [json.loads(line) for line in out]
+    assert [r["status"] for r in records] == ["ok", "failed", "ok", "failed"] and counts["failed"] == 2
+    assert "line longer than" in records[1]["error"]["message"] and "<stdin>:2" in records[1]["error"]["message"]
