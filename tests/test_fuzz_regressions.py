@@ -104,3 +104,25 @@ def test_text_outputs_of_a_document_with_lone_surrogates():
     assert Document.from_dict(json.loads(jsonl.data)) == doc  # lossless
     for out in FORMATS.create("txt").render(doc):
         assert "\ufffd" in out.data.decode("utf-8")
+
+
+def test_a_reader_bug_fails_its_file_only(cli, tmp_path, monkeypatch):
+    """The safety net behind the fixes above: an unexpected exception in a reader is reported as an
+    internal error of that file (failures.jsonl, exit 1), and the rest of the batch is converted."""
+    from toolkit.io import readers
+
+    def broken(data, source, options):  # type: ignore[no-untyped-def]
+        raise RecursionError("maximum recursion depth exceeded")
+        yield  # pragma: no cover
+
+    real = readers._load_reader
+    monkeypatch.setitem(readers.READERS, ".boom", "tests:broken")
+    monkeypatch.setattr(readers, "_load_reader", lambda target: broken if target == "tests:broken" else real(target))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.boom").write_text("x")
+    (tmp_path / "in" / "b.txt").write_text(TEXT)
+    result = cli("convert", tmp_path / "in", "-o", tmp_path / "out", "-f", "jsonl")
+    assert result.exit_code == 1
+    (failure,) = [json.loads(line) for line in (tmp_path / "out" / "failures.jsonl").read_text().splitlines()]
+    assert failure["code"] == "internal" and "RecursionError" in failure["error"]
+    assert len(list((tmp_path / "out").glob("*.jsonl"))) == 2  # b.txt's document and failures.jsonl
