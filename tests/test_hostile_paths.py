@@ -198,3 +198,19 @@ def test_same_long_name_twice_and_identical_failing_copies(tmp_path):
     processed = os.listdir(inbox / "processed")
     assert len(processed) == 2 and all(len(os.fsencode(n)) <= 255 for n in processed)
     assert sorted(p for p in os.listdir(inbox / "failed") if not p.endswith(".json")) == ["first.html", "second.html"]
+
+
+def test_validate_prints_one_line_per_file_whatever_its_name(cli, tmp_path):
+    good = tmp_path / "new\nline.xml"
+    good.write_text(
+        '<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:x:1" version="1" standard="NewsML-G2" '
+        'standardversion="2.35"/>'
+    )
+    bad = tmp_path / "esc\x1b[31mape.xml"
+    bad.write_text("<x")
+    result = cli("validate", tmp_path)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all(line.startswith(str(tmp_path)) for line in lines), lines
+    assert "\x1b" not in result.output and "esc\\x1b[31mape.xml:1" in result.stdout
+    assert "new\\nline.xml" in result.stdout  # (invalid: a bare newsItem) named on its one line
