@@ -459,3 +459,19 @@ def test_watch_moves_hostile_files_to_failed(cli, trap, tmp_path):
         errors = json.loads(report.read_text())["errors"]
         assert errors[0]["code"] in ("unsafe-input", "limit"), errors
     assert not any((inbox / ".work").rglob("*.*ml"))
+
+
+@pytest.mark.parametrize("suffix", [".rss", ".atom"])
+@pytest.mark.parametrize("form", ["path", "file-url", "http-url"])
+def test_feed_whose_content_names_a_file_is_not_that_file(cli, trap, tmp_path, suffix, form):
+    """Regression: feedparser.parse(bytes) opens bytes that name a file as that file, so a .rss
+    file holding "/path/to/private-feed.xml" published the private feed's items."""
+    private = trap.folder / "private.xml"
+    private.write_text(rss(CANARY))
+    content = {"path": str(private), "file-url": private.as_uri(), "http-url": trap.url}[form]
+    src = tmp_path / f"evil{suffix}"
+    src.write_text(content)
+    out = tmp_path / "out"
+    result = timed(cli, "convert", src, "-o", out, "-f", "jsonl")
+    trap.assert_untouched(result.output, folders=(out,))
+    assert result.exit_code == 1 and "cannot parse feed" in failures(out)[0]["error"]

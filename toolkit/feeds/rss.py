@@ -7,6 +7,7 @@ for the cleaning processor.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -37,7 +38,9 @@ def read_feed(data: bytes, source: str, options: ReadOptions) -> Iterator[Docume
     refuse_entities(data, source)
     import feedparser
 
-    parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=False)
+    # a stream, never the bytes themselves: feedparser opens bytes that name a file (b"/etc/passwd")
+    # as that file, and would read any local file a feed's content names
+    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
     if not parsed.get("version"):
         reason = parsed.get("bozo_exception") or "not an RSS or Atom feed"
         raise InputError(f"cannot parse feed: {reason}", path=source)
