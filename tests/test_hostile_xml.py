@@ -13,6 +13,7 @@ records any connection libxml2 could make in C; ``socket`` is patched for Python
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -475,3 +476,24 @@ def test_feed_whose_content_names_a_file_is_not_that_file(cli, trap, tmp_path, s
     result = timed(cli, "convert", src, "-o", out, "-f", "jsonl")
     trap.assert_untouched(result.output, folders=(out,))
     assert result.exit_code == 1 and "cannot parse feed" in failures(out)[0]["error"]
+
+
+def test_validate_reads_no_more_than_the_input_limit(cli, tmp_path, monkeypatch):
+    """/dev/zero (or any endless file) given to validate or --xsd is refused after the input limit
+    instead of filling memory; an include naming a FIFO is refused instead of blocking."""
+    from toolkit.io import readers
+
+    monkeypatch.setattr(readers, "MAX_INPUT_BYTES", 4096)
+    result = timed(cli, "validate", "/dev/zero")
+    assert result.exit_code == 1 and "/dev/zero: larger than" in result.output
+    result = timed(cli, "validate", "--xsd", "/dev/zero", "/dev/null")
+    assert result.exit_code == 2 and "schema larger than" in result.output
+    folder = tmp_path / "xsd"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.xsd")
+    main = folder / "main.xsd"
+    main.write_text(XSD.format('<xs:include schemaLocation="fifo.xsd"/>'))
+    doc = tmp_path / "doc.xml"
+    doc.write_text("<item>x</item>")
+    result = timed(cli, "validate", "--xsd", main, doc)
+    assert result.exit_code == 2 and "cannot load schema" in result.output

@@ -112,6 +112,8 @@ def label(name: str) -> str:
 @functools.cache
 def load_xsd(path: str) -> etree.XMLSchema:
     """Any XSD file; what it imports or includes must lie in its own folder (no network)."""
+    from ..io.readers import MAX_INPUT_BYTES
+
     real = Path(path).resolve()
     folder = real.parent
 
@@ -120,19 +122,25 @@ def load_xsd(path: str) -> etree.XMLSchema:
             return None
         target = Path(url.removeprefix("file://"))
         target = (folder / target).resolve() if not target.is_absolute() else target.resolve()
-        if target.parent != folder and folder not in target.parents:
-            return None
+        if (target.parent != folder and folder not in target.parents) or not target.is_file():
+            return None  # outside the folder, or not a regular file (a FIFO would block)
         try:
-            data = target.read_bytes()
+            with open(target, "rb") as fh:
+                data = fh.read(MAX_INPUT_BYTES + 1)
         except OSError:
+            return None
+        if len(data) > MAX_INPUT_BYTES:
             return None
         _refuse_unsafe_schema(data, str(target))
         return data
 
     try:
-        data = real.read_bytes()
+        with open(real, "rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read schema: {exc.strerror}", path=path) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise ConfigError(f"schema larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", path=path)
     return _compile(data, str(real), lookup, path)
 
 
@@ -170,12 +178,16 @@ def validate_bytes(
 
 
 def validate_file(path: str | os.PathLike[str], schemas: Sequence[str | etree.XMLSchema] = ("iptc",)) -> list[Issue]:
+    from ..io.readers import MAX_INPUT_BYTES
+
     name = os.fspath(path)
     try:
         with open(name, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_INPUT_BYTES + 1)  # the limit of every input: /dev/zero must not fill memory
     except OSError as exc:
         return [Issue(f"cannot read: {exc.strerror}", "io")]
+    if len(data) > MAX_INPUT_BYTES:
+        return [Issue(f"larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not read", "io")]
     return validate_bytes(data, name, schemas)
 
 
