@@ -497,3 +497,19 @@ def test_validate_reads_no_more_than_the_input_limit(cli, tmp_path, monkeypatch)
     doc.write_text("<item>x</item>")
     result = timed(cli, "validate", "--xsd", main, doc)
     assert result.exit_code == 2 and "cannot load schema" in result.output
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32-be"])
+@pytest.mark.parametrize("flavour", ["newsml", "rss"])
+def test_utf16_and_utf32_hostile_xml_is_refused_too(cli, trap, tmp_path, flavour, encoding):
+    build, suffix = FLAVOURS[flavour]
+    for name in ("xinclude", "xxe-file"):
+        doctype, body, attrs = case(name, trap)
+        text = build(body, doctype, attrs).replace("UTF-8", encoding.upper())
+        src = tmp_path / name / f"evil{suffix}"
+        src.parent.mkdir()
+        src.write_bytes(text.encode(encoding))
+        out = tmp_path / name / "out"
+        result = timed(cli, "convert", src, "-o", out)
+        trap.assert_untouched(result.output, folders=(out,))
+        assert result.exit_code == 1 and EXPECTED[name] in failures(out)[0]["error"], result.output

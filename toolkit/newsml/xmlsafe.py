@@ -173,6 +173,7 @@ def parse_xml(data: bytes, source: str) -> etree._Element:
         raise UnsafeInputError(
             "XML with a DOCTYPE declaration is refused (DTDs and entities are not allowed)", path=source
         )
-    if any(True for ns in XINCLUDE_NAMESPACES for _ in root.iter(f"{{{ns}}}*")):
+    wide = data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]  # UTF-16/32: no bytes to search
+    if (wide or b"XInclude" in data) and any(True for ns in XINCLUDE_NAMESPACES for _ in root.iter(f"{{{ns}}}*")):
         raise UnsafeInputError("XML with XInclude is refused (included files are never read)", path=source)
     return root
