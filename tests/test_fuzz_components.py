@@ -238,6 +238,7 @@ def documents(draw):  # type: ignore[no-untyped-def]
             engine=draw(st.none() | st.sampled_from(["ctranslate2", "argos", "translit", "<x>"])),
             model=draw(SHORT),
             route=draw(st.lists(TAG.filter(lambda t: t is not None), max_size=3)),
+            extra=draw(st.dictionaries(st.sampled_from(["description", "newsml"]), EXTRA_VALUE | NEWSML_EXTRA)),
         )
     return doc
 

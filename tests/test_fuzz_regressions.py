@@ -58,6 +58,10 @@ def _document(**extra) -> Document:  # type: ignore[no-untyped-def]
         {"links": {"rel": "x:y"}},
         {"version_created": []},
         {"first_created": {"a": 1}},
+        {"contributors": [{"name": False, "uri": True}]},  # found by the long run
+        {"schemes": [{"alias": "a", "uri": 1}]},
+        {"provider": {"uri": ["x"], "name": 3}},
+        {"links": [{"rel": "x:y", "href": 5, "lang": 7, "version": True}]},
         {"version_created": "0001-01-01T00:00:00+05:00"},
         {"version_created": "9999-12-31T23:59:59-05:00"},
     ],

@@ -276,7 +276,7 @@ def _web_origin(url: str | None) -> tuple[str, str] | None:
 
 def safe_uri(url: str | None) -> str | None:
     """A URI usable in an attribute: white space and controls percent-encoded, or None."""
-    if not url:
+    if not url or not isinstance(url, str):  # meta.extra of a document read from JSON may hold anything
         return None
     text = url.strip()
     if not text or not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", text):
@@ -337,7 +337,7 @@ def _extra_links(extra: dict[str, Any], clean: _Cleaner) -> list[Link]:
                 rel=rel,
                 href=safe_uri(raw.get("href")),
                 residref=clean(raw.get("residref")) or None,
-                version=version if isinstance(version, int) and version > 0 else None,
+                version=version if isinstance(version, int) and not isinstance(version, bool) and version > 0 else None,
                 contenttype=clean(raw.get("contenttype")) or None,
                 lang=langtag.canonical(raw.get("lang")),
                 title=clean(raw.get("title")) or None,
