@@ -513,3 +513,18 @@ def test_utf16_and_utf32_hostile_xml_is_refused_too(cli, trap, tmp_path, flavour
         result = timed(cli, "convert", src, "-o", out)
         trap.assert_untouched(result.output, folders=(out,))
         assert result.exit_code == 1 and EXPECTED[name] in failures(out)[0]["error"], result.output
+
+
+@pytest.mark.parametrize("flavour", ["newsml", "rss", "atom", "xhtml"])
+def test_dtd_hidden_behind_a_long_comment_is_refused(cli, trap, tmp_path, flavour):
+    """The declarations are looked for in the first 64 KB: a prolog longer than that is refused
+    rather than read past."""
+    build, suffix = FLAVOURS[flavour]
+    doctype, body, attrs = case("xxe-file", trap)
+    text = build(body, "<!--" + "padding " * 10_000 + "-->" + doctype, attrs)
+    src = tmp_path / f"evil{suffix}"
+    src.write_text(text)
+    out = tmp_path / "out"
+    result = timed(cli, "convert", src, "-o", out)
+    trap.assert_untouched(result.output, folders=(out,))
+    assert result.exit_code == 1 and "refused" in failures(out)[0]["error"], result.output

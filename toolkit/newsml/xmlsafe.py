@@ -100,6 +100,9 @@ def refuse_declarations(
     is ignored."""
     head = head_bytes(data)
     end = _prolog_end(head)
+    if end == len(head) and not prolog_only and len(data) > len(head) and b"<!" in head:
+        # a prolog of comments or declarations longer than what is looked at could hide a DTD
+        raise UnsafeInputError("XML whose root element does not start in its first 64 KB is refused", path=source)
     if _ENTITY.search(head, 0, end if prolog_only else len(head)) or _SUBSET.search(head, 0, end):
         raise UnsafeInputError(
             "XML with a DTD internal subset or entity declarations is refused (XXE / entity expansion)", path=source
