@@ -252,11 +252,6 @@ def _original_name(path: Path) -> str:
     return path.name
 
 
-def shown(name: str) -> str:
-    """A file name for a log line: control characters (a newline, an escape) escaped."""
-    return printable(name)
-
-
 class Watcher:
     """Runs a pipeline over an inbox until stopped. Build once: models load once."""
 
@@ -360,7 +355,7 @@ class Watcher:
         log.info(
             "%s %s",
             status,
-            shown(path.name),
+            printable(path.name),  # one log line whatever the name holds (a newline, an escape)
             extra={
                 "event": status,
                 "file": path.name,
