@@ -207,3 +207,72 @@ def test_pack_round_trip(packages, tmp_path, models_dir):  # noqa: F811
     assert pkg.source_spm is not None and pkg.source_spm.name == "source.spm"
     names = {i.filename.split("/")[0] for i in zipfile.ZipFile(io.BytesIO(archive.read_bytes())).infolist()}
     assert names == {"nllb-tiny-1_0"}
+
+
+# -- more hostile archives (issue 9) ------------------------------------------------------------------------
+
+
+def _patch_sizes(data: bytearray, name: bytes, size: int) -> None:
+    """Set the uncompressed size of member ``name`` in its local header and central directory entry."""
+    for signature, name_len_at, size_at, name_at in ((b"PK\x03\x04", 26, 22, 30), (b"PK\x01\x02", 28, 24, 46)):
+        pos = data.find(signature)
+        while pos != -1:
+            n = struct.unpack_from("<H", data, pos + name_len_at)[0]
+            if bytes(data[pos + name_at : pos + name_at + n]) == name:
+                struct.pack_into("<I", data, pos + size_at, size)
+            pos = data.find(signature, pos + 4)
+
+
+def test_declared_sizes_over_the_default_limit_are_refused_before_extraction(cli, packages, models_dir, tmp_path):  # noqa: F811
+    """Members declaring 5 x 4 GiB (an overlapping-entries bomb declares such sizes): refused unread."""
+    names = [f"{TOP}/blob{i}" for i in range(5)]
+    archive = write_zip(tmp_path / "declared.argosmodel", [*valid_entries(packages), *((n, b"x") for n in names)])
+    data = bytearray(archive.read_bytes())
+    for name in names:
+        _patch_sizes(data, name.encode(), 0xFFFFFFF0)
+    archive.write_bytes(bytes(data))
+    assert_refused(cli, models_dir, archive, "over the limit")
+
+
+def test_entries_sharing_one_data_block_are_refused(cli, packages, models_dir, tmp_path):  # noqa: F811
+    """A non-recursive zip bomb points many directory entries at the same compressed data."""
+    entries = [*valid_entries(packages), (f"{TOP}/zeros-a", bytes(2**20)), (f"{TOP}/zeros-b", bytes(2**20))]
+    archive = write_zip(tmp_path / "overlap.argosmodel", entries)
+    data = bytearray(archive.read_bytes())
+    offsets = {}
+    pos = data.find(b"PK\x01\x02")
+    while pos != -1:
+        n = struct.unpack_from("<H", data, pos + 28)[0]
+        offsets[bytes(data[pos + 46 : pos + 46 + n])] = pos
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    a, b = offsets[f"{TOP}/zeros-a".encode()], offsets[f"{TOP}/zeros-b".encode()]
+    data[b + 42 : b + 46] = data[a + 42 : a + 46]  # b's local header offset := a's
+    archive.write_bytes(bytes(data))
+    assert_refused(cli, models_dir, archive, "corrupt")
+
+
+def test_a_nested_archive_is_stored_never_expanded(cli, packages, models_dir, tmp_path):  # noqa: F811
+    """A zip bomb inside the package is just a file: it is never opened, so its size stays its own."""
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for i in range(16):
+            zf.writestr(f"layer{i}.bin", bytes(8 * 2**20))  # 128 MiB of zeros in ~130 KiB
+    blob = inner.getvalue()
+    archive = write_zip(tmp_path / "nested.argosmodel", [*valid_entries(packages), (f"{TOP}/extra/bomb.zip", blob)])
+    result = cli("models", "install", archive)
+    assert result.exit_code == 0, result.output
+    installed = models_dir / TOP / "extra"
+    assert [p.name for p in installed.iterdir()] == ["bomb.zip"]
+    assert (installed / "bomb.zip").read_bytes() == blob and len(blob) < 2**20
+
+
+def test_a_member_name_too_long_for_the_file_system(cli, packages, models_dir, tmp_path):  # noqa: F811
+    archive = write_zip(tmp_path / "long.argosmodel", [*valid_entries(packages), (f"{TOP}/{'n' * 300}", b"x")])
+    assert_refused(cli, models_dir, archive, "cannot install")
+
+
+@pytest.mark.parametrize("top", ["-rf", ".hidden", "a b", "x" * 200, "ünïcode"])
+def test_hostile_top_folder_names(cli, packages, models_dir, tmp_path, top):  # noqa: F811
+    entries = [(f"{top}/{i.filename.split('/', 1)[1]}", d) for i, d in valid_entries(packages) if "/" in i.filename]
+    archive = write_zip(tmp_path / "top.argosmodel", [(n, d) for n, d in entries if not n.endswith("/")])
+    assert_refused(cli, models_dir, archive, "unsafe package folder name")

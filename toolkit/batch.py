@@ -29,6 +29,7 @@ from .io.readers import ReadOptions, Source, iter_sources, read_source
 from .io.writers import OutputDir, Rendered, atomic_write
 from .pipeline import PipelineError, PipelineSpec, chunks
 from .registry import FORMATS
+from .text import json_dumps
 
 FAILURES_FILE = "failures.jsonl"
 
@@ -70,7 +71,7 @@ class DocResult:
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        return json_dumps(asdict(self))
 
 
 @dataclass(slots=True)
@@ -311,7 +312,7 @@ def write_failures(outdir: str | os.PathLike[str], failures: list[DocResult]) ->
     for r in failures:
         error = r.error or {}
         lines.append(
-            json.dumps(
+            json_dumps(
                 {
                     "input": r.source,
                     "id": r.id,
@@ -319,8 +320,7 @@ def write_failures(outdir: str | os.PathLike[str], failures: list[DocResult]) ->
                     "code": error.get("code"),
                     "error": error.get("message"),
                     "processor": error.get("processor"),
-                },
-                ensure_ascii=False,
+                }
             )
         )
     atomic_write(path, "\n".join(lines) + "\n")

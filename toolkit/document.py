@@ -206,8 +206,10 @@ class Document:
         return out
 
     def to_json(self, **kwargs: Any) -> str:
-        kwargs.setdefault("ensure_ascii", False)
-        return json.dumps(self.to_dict(), **kwargs)
+        """One JSON line; non-ASCII kept, lone surrogates escaped (it always encodes to UTF-8)."""
+        from .text import json_dumps
+
+        return json_dumps(self.to_dict(), **kwargs)
 
     @classmethod
     def from_dict(cls, data: Any) -> Document:

@@ -11,19 +11,29 @@ from __future__ import annotations
 import os
 
 
+def printable(text: str) -> str:
+    """``text`` with what is not printable escaped (``\\n``, ``\\x1b``, ``\\udc80``...): file names
+    from hostile inputs stay on one line and cannot drive a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 class ToolkitError(Exception):
     """Base class of every error the toolkit raises on purpose."""
 
     code = "error"
 
     def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
-        self.message = " ".join(str(message).split())
+        self.message = printable(" ".join(str(message).split()))
         self.path = os.fspath(path) if path is not None else None
         super().__init__(self.message)
 
     def __str__(self) -> str:
-        if self.path and self.path not in self.message:
-            return f"{self.path}: {self.message}"
+        if self.path:
+            shown = printable(self.path)
+            if shown not in self.message and self.path not in self.message:
+                return f"{shown}: {self.message}"
         return self.message
 
     def to_dict(self) -> dict[str, str | None]:
@@ -82,6 +92,12 @@ class UnsafeInputError(InputError):
     """XML input with a DTD or entity declarations (XXE, "billion laughs"): refused unread."""
 
     code = "unsafe-input"
+
+
+class LimitError(InputError):
+    """Input beyond a safety limit of the parsers (nesting depth, size of a text node or attribute)."""
+
+    code = "limit"
 
 
 # -- processing ------------------------------------------------------------------------------

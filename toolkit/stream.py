@@ -16,36 +16,56 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from .document import Document
-from .errors import ToolkitError, error_record
+from .errors import InputError, ToolkitError, error_record
 from .io.readers import record_to_document
 from .io.writers import Rendered
 from .pipeline import Pipeline
+from .text import json_dumps
 
 RS = "\x1e"
 
 
-def read_lines(stream: IO[bytes], max_batch: int) -> Iterator[list[tuple[int, bytes]]]:
-    """Batches of (line number, line): everything already available, at most ``max_batch``."""
+#: Longest input line accepted (the limit of every other input); a longer one is an error record.
+MAX_LINE_BYTES = 256 * 1024 * 1024
+
+
+def read_lines(
+    stream: IO[bytes], max_batch: int, *, max_line: int = MAX_LINE_BYTES
+) -> Iterator[list[tuple[int, bytes | None]]]:
+    """Batches of (line number, line): everything already available, at most ``max_batch``.
+
+    A line longer than ``max_line`` comes as ``None`` (its bytes are skipped, never held).
+    Linear in the input whatever its lines: the buffer grows in place and is searched for a
+    newline only where it has not been searched yet.
+    """
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, ValueError):
         fd = None
     if fd is None or max_batch <= 1:
         for number, line in enumerate(stream, 1):
-            yield [(number, line)]
+            yield [(number, line if len(line) <= max_line else None)]
         return
-    buffer = b""
+    buffer = bytearray()
+    scanned = 0  # the start of the buffer known to hold no newline
+    skipping = False  # inside a line over the limit: drop bytes up to its newline
     number = 0
     eof = False
     while not eof:
-        ready: list[tuple[int, bytes]] = []
+        ready: list[tuple[int, bytes | None]] = []
         block = True
         while len(ready) < max_batch:
-            if b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
+            newline = buffer.find(b"\n", scanned)
+            if newline != -1:
                 number += 1
-                ready.append((number, line))
+                ready.append((number, None if skipping or newline > max_line else bytes(buffer[:newline])))
+                del buffer[: newline + 1]
+                scanned, skipping = 0, False
                 continue
+            scanned = len(buffer)
+            if scanned > max_line:
+                buffer.clear()
+                scanned, skipping = 0, True
             if not block and not select.select([fd], [], [], 0)[0]:
                 break
             chunk = os.read(fd, 1 << 16)
@@ -54,10 +74,10 @@ def read_lines(stream: IO[bytes], max_batch: int) -> Iterator[list[tuple[int, by
                 eof = True
                 break
             buffer += chunk
-        if eof and buffer:
+        if eof and (buffer or skipping):
             number += 1
-            ready.append((number, buffer))
-            buffer = b""
+            ready.append((number, None if skipping or len(buffer) > max_line else bytes(buffer)))
+            buffer.clear()
         if ready:
             yield ready
 
@@ -67,7 +87,7 @@ def _render(fmt: Any, doc: Document) -> list[Rendered]:
 
 
 def process_stream(
-    batches: Iterable[list[tuple[int, bytes]]],
+    batches: Iterable[list[tuple[int, bytes | None]]],
     pipeline: Pipeline,
     fmt: Any,
     emit: Callable[[str], None],
@@ -81,6 +101,12 @@ def process_stream(
         docs: list[Document] = []
         for number, line in batch:
             where = f"{source}:{number}"
+            if line is None:
+                limit = MAX_LINE_BYTES // (1024 * 1024)
+                doc = Document.failed_input(where, InputError(f"line longer than {limit} MiB", path=where))
+                doc.extra.setdefault("line", number)
+                docs.append(doc)
+                continue
             text = line.decode("utf-8", "replace").strip()
             if not text:
                 continue
@@ -120,5 +146,5 @@ def _result_line(doc: Document, line: int | None, outputs: list[Rendered], separ
     else:
         notice = doc.errors[0] if doc.errors else doc.skipped
         record["error"] = {"code": notice.code, "message": notice.message, "processor": notice.processor}
-    text = json.dumps(record, ensure_ascii=False) + "\n"
+    text = json_dumps(record) + "\n"
     return (RS + text) if separator else text

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from typing import Any
 
 # C0/C1 control characters XML 1.0 forbids or that never belong in news text (tab and
 # newline are kept), lone surrogates (only reachable through JSON escapes) and noncharacters.
@@ -33,3 +35,27 @@ def normalize_newlines(text: str) -> str:
 def split_blocks(text: str) -> list[str]:
     """Split text into blocks at blank lines (lines of only spaces count as blank)."""
     return [b for b in _BLANK_SPLIT.split(normalize_newlines(text)) if b.strip()]
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_dumps(obj: Any, **kwargs: Any) -> str:
+    """``json.dumps`` that keeps non-ASCII text readable but escapes lone surrogates (``\\udcff``
+    from a file name that is not UTF-8, ``\\ud800`` from JSON input): the result always encodes
+    to UTF-8, and reads back to the same value."""
+    kwargs.setdefault("ensure_ascii", False)
+    text = json.dumps(obj, **kwargs)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # outside strings json.dumps writes ASCII: only string content is escaped
+        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
+def utf8(text: str) -> bytes:
+    """``text`` as UTF-8, lone surrogates replaced by U+FFFD (for text outputs)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")

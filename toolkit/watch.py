@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
+import hashlib
 import logging
 import os
 import re
 import socket
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -40,10 +41,11 @@ from typing import Any
 
 from .batch import Converter, DocResult, OutputSpec, result_of
 from .document import Document
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, printable
 from .io.readers import ReadOptions, Source, read_source
 from .io.writers import atomic_write
 from .pipeline import PipelineSpec
+from .text import json_dumps
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +167,8 @@ class Inbox:
                 st = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
+            if not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)):
+                continue  # a FIFO, socket or device: opening it could block the service forever
             present.add(entry.name)
             key = (st.st_size, st.st_mtime_ns)
             seen = self._seen.get(entry.name)
@@ -201,24 +205,47 @@ class Inbox:
         return target
 
     def fail(self, path: Path, errors: list[dict[str, Any]]) -> Path:
-        target = self._unique(self.failed / _original_name(path))
+        target = self._unique(self.failed / _original_name(path), reserve=len(ERROR_SUFFIX))
         report = {"input": _original_name(path), "failed": target.name, "errors": errors}
-        atomic_write(
-            target.with_name(target.name + ".error.json"), json.dumps(report, ensure_ascii=False, indent=1) + "\n"
-        )
+        atomic_write(target.with_name(target.name + ERROR_SUFFIX), json_dumps(report, indent=1) + "\n")
         os.rename(path, target)
         return target
 
     @staticmethod
-    def _unique(path: Path) -> Path:
-        if not path.exists() and not path.is_symlink():
-            return path
-        stem, suffix = path.stem, path.suffix
+    def _unique(path: Path, *, reserve: int = 0) -> Path:
+        """``path``, or a free variant (``NAME~1.txt``, ...), short enough for the file system
+        with ``reserve`` more bytes appended (a name at the limit must not crash the service)."""
+        candidate = path.with_name(fit_name(path.name, reserve))
+        if not candidate.exists() and not candidate.is_symlink():
+            return candidate
         for n in range(1, 1_000_000):
-            candidate = path.with_name(f"{stem}~{n}{suffix}")
+            tag = f"~{n}"
+            stem, suffix = os.path.splitext(fit_name(path.name, reserve + len(tag)))
+            candidate = path.with_name(f"{stem}{tag}{suffix}")
             if not candidate.exists() and not candidate.is_symlink():
                 return candidate
         raise OSError(f"too many files named {path.name}")
+
+
+ERROR_SUFFIX = ".error.json"
+NAME_MAX = 255  # bytes in one file name (Linux, macOS)
+
+
+def fit_name(name: str, reserve: int = 0) -> str:
+    """``name``, cut (keeping its extension, adding a hash of the whole) so that it and ``reserve``
+    more bytes fit in a file name."""
+    raw = os.fsencode(name)
+    limit = NAME_MAX - reserve
+    if len(raw) <= limit:
+        return name
+    stem, suffix = os.path.splitext(name)
+    if len(os.fsencode(suffix)) > 16:
+        stem, suffix = name, ""
+    tail = f"-{hashlib.sha256(raw).hexdigest()[:8]}{suffix}"
+    room = limit - len(os.fsencode(tail))
+    while stem and len(os.fsencode(stem)) > room:  # cut whole characters, never half of one
+        stem = stem[: -max(1, (len(os.fsencode(stem)) - room) // 4)]
+    return stem + tail
 
 
 def _original_name(path: Path) -> str:
@@ -258,13 +285,13 @@ class Watcher:
         """Process claimed files together (documents of all of them batched), then finish each."""
         per_file: list[tuple[Path, list[Document]]] = []
         pending: list[Document] = []
-        batch_ids: set[str] = set()
+        first_copy: dict[str, Document] = {}  # doc id -> the copy processed in this batch
         for path in files:
             docs = self._read(path)
             per_file.append((path, docs))
             for doc in docs:
-                if doc.status == "ok" and doc.id not in batch_ids and not self._duplicate(doc):
-                    batch_ids.add(doc.id)
+                if doc.status == "ok" and doc.id not in first_copy and not self._duplicate(doc):
+                    first_copy[doc.id] = doc
                     pending.append(doc)
         results: dict[int, DocResult] = {}
         if pending:
@@ -273,10 +300,15 @@ class Watcher:
         for path, docs in per_file:
             file_results = []
             for doc in docs:
+                first = results.get(id(first_copy[doc.id])) if doc.id in first_copy else None
                 if id(doc) in results:
                     file_results.append(results[id(doc)])
                 elif doc.status != "ok":
                     file_results.append(result_of(doc))
+                elif first is not None and first.status != "ok":
+                    # a copy of a document that failed (or was skipped) in this batch shares its fate:
+                    # reporting it as a duplicate would move it to processed/ with no output written
+                    file_results.append(DocResult(doc.source, doc.id, first.status, [], first.error, first.warnings))
                 else:
                     file_results.append(DocResult(doc.source, doc.id, "duplicate"))
             self._finish(path, file_results)
@@ -285,6 +317,12 @@ class Watcher:
         display = f"{self.inbox.root.name}/{path.name}"
         if path.is_symlink():
             return [Document.failed_input(display, InputError("symbolic links are not accepted", path=display))]
+        try:
+            regular = stat.S_ISREG(path.lstat().st_mode)
+        except OSError:
+            regular = True  # gone or unreadable: reading says why
+        if not regular:
+            return [Document.failed_input(display, InputError("not a regular file", path=display))]
         # the work folder holds exactly this batch: a package and its items claimed together go together
         return list(read_source(Source(str(path), display, walked=True), self.read_options))
 
@@ -318,7 +356,7 @@ class Watcher:
         log.info(
             "%s %s",
             status,
-            path.name,
+            printable(path.name),  # one log line whatever the name holds (a newline, an escape)
             extra={
                 "event": status,
                 "file": path.name,

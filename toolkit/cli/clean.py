@@ -9,7 +9,7 @@ import click
 
 from ..errors import ToolkitError
 from ..io.readers import ReadOptions
-from .common import EXIT_FAILED, EXIT_OK, handle_errors
+from .common import EXIT_FAILED, EXIT_OK, handle_errors, named
 
 FORMATS = ("txt", "jsonl")
 
@@ -71,8 +71,8 @@ def command(
             result = result_of(doc)
             summary.add(result)
             message = (result.error or {}).get("message") or "failed"
-            shown = message if doc.source and doc.source in message else f"{doc.source or doc.id}: {message}"
-            click.echo(f"{'SKIPPED' if doc.status == 'skipped' else 'FAILED'} {shown}", err=True)
+            label = "SKIPPED" if doc.status == "skipped" else "FAILED"
+            click.echo(f"{label} {named(doc.source or doc.id, message)}", err=True)
             continue
         if explain:
             click.echo(explain_doc(doc), err=True)

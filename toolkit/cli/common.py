@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..errors import ConfigError, ToolkitError
+from ..errors import ConfigError, ToolkitError, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +44,15 @@ def handle_errors(fn: F) -> F:
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def named(where: str | None, message: str) -> str:
+    """``WHERE: MESSAGE`` on one line (the message alone when it already names the file);
+    control characters of hostile file names are escaped."""
+    if not where or where in message:
+        return printable(message)
+    shown = printable(where)
+    return printable(message) if shown in message else f"{shown}: {printable(message)}"
 
 
 def split_list(values: tuple[str, ...] | list[str] | None) -> list[str]:

@@ -9,7 +9,7 @@ import click
 from ..config import Config, load_config
 from ..errors import ConfigError
 from ..io.readers import ReadOptions
-from .common import Progress, handle_errors, split_list
+from .common import Progress, handle_errors, named, split_list
 
 #: Output format of `convert` unless told otherwise.
 DEFAULT_FORMAT = "newsml"
@@ -98,12 +98,7 @@ def command(
         meter.update(result.status)
         if result.status == "failed" and result.error:
             meter.close()
-            click.echo(
-                f"FAILED {result.error.get('message')}"
-                if result.source and result.source in (result.error.get("message") or "")
-                else f"FAILED {result.source}: {result.error.get('message')}",
-                err=True,
-            )
+            click.echo(f"FAILED {named(result.source, result.error.get('message') or 'failed')}", err=True)
 
     summary = convert(
         inputs,

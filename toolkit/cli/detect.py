@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from .common import EXIT_FAILED, EXIT_OK, handle_errors, split_list
+from ..errors import printable
+from .common import EXIT_FAILED, EXIT_OK, handle_errors, named, split_list
 
 #: Kept in step with ``toolkit.langid.ENGINE_NAMES`` (a test checks); not imported here so
 #: that ``toolkit --help`` loads nothing of language identification.
@@ -38,7 +39,7 @@ def _doc_script(doc: Any) -> str | None:
 
 
 def _error(fmt: str, source: str, message: str) -> None:
-    click.echo(f"Error: {message if source in message else f'{source}: {message}'}", err=True)
+    click.echo(f"Error: {named(source, message)}", err=True)
     if fmt == "json":
         click.echo(json.dumps({"source": source, "error": message}, ensure_ascii=False))
 
@@ -76,7 +77,7 @@ def _detect_documents(
                 "mixed": doc.mixed,
                 "languages": doc.extra.get("langid", {}).get("letters", {}),
             }
-            line = f"{name}\t{doc.lang}\t{_conf(doc.lang_confidence)}\t{script or '-'}" + (
+            line = f"{printable(name)}\t{doc.lang}\t{_conf(doc.lang_confidence)}\t{script or '-'}" + (
                 "\tmixed" if doc.mixed else ""
             )
             if paragraphs:
@@ -85,7 +86,7 @@ def _detect_documents(
                     for p in doc.paragraphs
                 ]
                 for i, p in enumerate(doc.paragraphs, 1):
-                    preview = p.text if len(p.text) <= 60 else p.text[:59] + "…"
+                    preview = printable(p.text if len(p.text) <= 60 else p.text[:59] + "…")
                     line += f"\n  {i}\t{p.lang}\t{_conf(p.confidence)}\t{p.script or '-'}\t{preview}"
             _emit(fmt, record, line)
     return failed
@@ -136,7 +137,7 @@ def _detect_lines(inputs: list[str], options: dict[str, Any], fmt: str, encoding
         record = {"source": source, "line": number, "lang": d.lang, "confidence": round(d.confidence, 4)}
         record["script"] = d.script
         text_line = f"{d.lang}\t{_conf(d.confidence)}\t{d.script or '-'}"
-        _emit(fmt, record, f"{source}:{number}\t{text_line}" if prefix else text_line)
+        _emit(fmt, record, f"{printable(source)}:{number}\t{text_line}" if prefix else text_line)
     return failed
 
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import Progress, handle_errors, split_list
+from .common import Progress, handle_errors, named, split_list
 
 
 @click.command("translate")
@@ -72,8 +72,8 @@ def command(
     else:
         stdin_jsonl = True
     if fmt == "auto":
-        named = [p for p in paths if p != "-"]
-        jsonl = stdin_jsonl and all(p.lower().endswith((".jsonl", ".ndjson")) for p in named)
+        given = [p for p in paths if p != "-"]
+        jsonl = stdin_jsonl and all(p.lower().endswith((".jsonl", ".ndjson")) for p in given)
         fmt = "jsonl" if jsonl else "text"
     options = {
         "to": split_list(targets),
@@ -97,7 +97,7 @@ def command(
             meter.close()
             message = doc.errors[0].message
             where = doc.source or doc.id
-            click.echo(f"FAILED {message}" if where in message else f"FAILED {where}: {message}", err=True)
+            click.echo(f"FAILED {named(where, message)}", err=True)
             continue
         if fmt == "jsonl":
             out.write(doc.to_json() + "\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import ConfigError
+from ..errors import ConfigError, printable
 from .common import handle_errors
 
 
@@ -68,7 +68,7 @@ def command(files: tuple[str, ...], profile: bool, xsd: str | None, quiet: bool)
             for line in problems:
                 click.echo(line)
         elif not quiet:
-            click.echo(f"{path}: valid")
+            click.echo(f"{printable(str(path))}: valid")
     click.echo(f"{len(paths)} file(s): {len(paths) - bad} valid, {bad} invalid", err=True)
     raise SystemExit(1 if bad else 0)
 
@@ -76,16 +76,17 @@ def command(files: tuple[str, ...], profile: bool, xsd: str | None, quiet: bool)
 def _check(path: Path, schemas: list, *, json_ok: bool) -> list[str]:  # type: ignore[type-arg]
     from ..newsml.validate import validate_file
 
+    shown = printable(str(path))  # one line per problem, whatever the file is called
     if path.suffix.lower() == ".json":
         if not json_ok:
-            return [f"{path}: a JSON file cannot be checked against an XSD"]
-        return [f"{path}: {p}" for p in _ninjs_problems(path)]
+            return [f"{shown}: a JSON file cannot be checked against an XSD"]
+        return [f"{shown}: {printable(p)}" for p in _ninjs_problems(path)]
     out = []
     for issue in validate_file(path, schemas):
-        where = f"{path}:{issue.line}" if issue.line else str(path)
+        where = f"{shown}:{issue.line}" if issue.line else shown
         if issue.line and issue.column:
             where += f":{issue.column}"
-        out.append(f"{where}: {issue.message} [{issue.schema}]")
+        out.append(f"{where}: {printable(issue.message)} [{issue.schema}]")
     return out
 
 

@@ -7,6 +7,7 @@ for the cleaning processor.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -32,10 +33,14 @@ def _body(entry: Any) -> tuple[str, str]:
 
 def read_feed(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
     """Documents from an RSS or Atom feed; a feed that cannot be parsed fails as a whole."""
+    if not data.strip():
+        raise EmptyInputError("empty file", path=source)
     refuse_entities(data, source)
     import feedparser
 
-    parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=False)
+    # a stream, never the bytes themselves: feedparser opens bytes that name a file (b"/etc/passwd")
+    # as that file, and would read any local file a feed's content names
+    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
     if not parsed.get("version"):
         reason = parsed.get("bozo_exception") or "not an RSS or Atom feed"
         raise InputError(f"cannot parse feed: {reason}", path=source)

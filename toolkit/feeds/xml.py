@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from ..document import Document
-from ..errors import UnsupportedInputError
+from ..errors import EmptyInputError, UnsupportedInputError
 from ..io.readers import ReadOptions
 
 _ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)[\s/>]")
@@ -30,10 +30,14 @@ def root_name(data: bytes) -> str | None:
 
 
 def read_xml(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
-    root = root_name(data)
-    if root is None:  # UTF-16/32 with a BOM: look again at the start transcoded to UTF-8
-        from ..newsml.xmlsafe import head_bytes
+    from ..newsml.xmlsafe import head_bytes, refuse_declarations
 
+    if not data.strip():
+        raise EmptyInputError("empty file", path=source)
+    # before looking for the root: a long internal DTD subset would hide it, and none is allowed
+    refuse_declarations(data, source, public_ids=None)
+    root = root_name(data)
+    if root is None:  # UTF-16/32: look again at the start transcoded to UTF-8
         root = root_name(head_bytes(data))
     if root in FEED_ROOTS:
         from .rss import read_feed

@@ -8,6 +8,7 @@ modules and are found through :data:`toolkit.registry.FORMATS`.
 from __future__ import annotations
 
 from ..document import Document
+from ..text import utf8
 from .writers import Rendered, safe_name
 
 
@@ -43,11 +44,11 @@ class TextFormat:
         out = [
             Rendered(
                 f"{safe_name(doc.id)}.{safe_name(lang)}.txt",
-                render_text(doc.title, [p.text for p in doc.paragraphs]).encode("utf-8"),
+                utf8(render_text(doc.title, [p.text for p in doc.paragraphs])),
                 lang,
             )
         ]
         for tlang, tr in sorted(doc.translations.items()):
             text = render_text(tr.title, [p.text for p in tr.paragraphs])
-            out.append(Rendered(f"{safe_name(doc.id)}.{safe_name(tlang)}.txt", text.encode("utf-8"), tlang))
+            out.append(Rendered(f"{safe_name(doc.id)}.{safe_name(tlang)}.txt", utf8(text), tlang))
         return out

@@ -165,6 +165,8 @@ def read_source(
     except OSError as exc:
         reason = exc.strerror or str(exc)
         yield Document.failed_input(source.display, InputError(f"cannot read: {reason}", path=source.display))
+    except Exception as exc:  # a reader's bug must not kill the batch: reported as an internal error
+        yield Document.failed_input(source.display, exc)
 
 
 def read_inputs(

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from ..document import Document
 from ..errors import OutputError
+from ..text import json_dumps
 
 MANIFEST_DIR = ".toolkit"
 _MAX_NAME = 120
@@ -323,7 +324,7 @@ class OutputDir:
                 try:  # no fsync: an unreadable manifest only means "do it again"
                     atomic_write(
                         self.manifest_path(doc.id),
-                        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
+                        json_dumps(manifest, indent=1) + "\n",
                         fsync=False,
                     )
                 except OutputError as exc:

@@ -40,6 +40,9 @@ _MUL = 0x9E3779B97F4A7C15  # Fibonacci hashing
 _EMPTY = 0xFFFFFFFFFFFFFFFF  # no key has all bits set (the order field is at most 8)
 #: Only the first this many characters of a text are scored (enough to decide; keeps long texts cheap).
 MAX_CHARS = 1000
+#: Characters scored in one numpy pass by ``scores_many``: its memory grows with the text of a
+#: pass (n-grams x labels), so a document of a million paragraphs is scored in slices.
+BATCH_CHARS = 200_000
 
 
 def fold_case(text: str) -> str:
@@ -230,9 +233,13 @@ class NgramModel:
         if not len(rows):
             return np.zeros((len(texts), n_labels), dtype=np.float32), counts
         weights = self.weights.take(rows[order], axis=0)
-        bounds = np.minimum(np.concatenate(([0], np.cumsum(counts)[:-1])), len(rows) - 1)
-        matrix = np.add.reduceat(weights, bounds, axis=0)
-        matrix[counts == 0] = 0.0  # reduceat gives a row back for an empty segment
+        # reduceat over the texts with known n-grams only: their starts are distinct and in range, and
+        # each segment runs to the next one (clamping the starts of trailing empty texts instead would
+        # cut the last n-gram off the text before them)
+        hit = counts > 0
+        starts_of_hits = np.concatenate(([0], np.cumsum(counts)[:-1]))[hit]
+        matrix = np.zeros((len(texts), n_labels), dtype=weights.dtype)
+        matrix[hit] = np.add.reduceat(weights, starts_of_hits, axis=0)
         return matrix, counts
 
     def probabilities(self, raw: Sequence[float], known: int, candidates: Sequence[str] | None) -> dict[str, float]:
@@ -265,10 +272,20 @@ class NgramModel:
         return self.probabilities(raw.tolist(), known, candidates)
 
     def scores_many(self, texts: Sequence[str], candidates: Sequence[Sequence[str] | None]) -> list[dict[str, float]]:
-        """``scores`` of many prepared texts at once (one numpy pass; same results)."""
-        matrix, known = self.raw_scores_many([fold_case(t[:MAX_CHARS]) for t in texts])
-        rows = matrix.tolist()
-        return [self.probabilities(rows[i], int(known[i]), candidates[i]) for i in range(len(texts))]
+        """``scores`` of many prepared texts at once (one numpy pass per :data:`BATCH_CHARS`; same results)."""
+        prepared = [fold_case(t[:MAX_CHARS]) for t in texts]
+        out: list[dict[str, float]] = []
+        start = 0
+        while start < len(prepared):
+            end, size = start, 0
+            while end < len(prepared) and (end == start or size + len(prepared[end]) <= BATCH_CHARS):
+                size += len(prepared[end])
+                end += 1
+            matrix, known = self.raw_scores_many(prepared[start:end])
+            rows = matrix.tolist()
+            out.extend(self.probabilities(rows[i], int(known[i]), candidates[start + i]) for i in range(end - start))
+            start = end
+        return out
 
     def scores_raw_text(self, text: str, candidates: Sequence[str] | None = None) -> dict[str, float]:
         return self.scores(prepare(text), candidates)

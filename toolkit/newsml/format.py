@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 
 from ..document import Document
-from ..errors import ConfigError
+from ..errors import ConfigError, ValidationError
 from ..io.writers import Rendered
 from . import build, ids, model, versioning
 from .serialize import to_bytes
@@ -71,6 +71,7 @@ class NewsMLFormat:
 
     def elements(self, doc: Document) -> list[tuple[str, etree._Element, str | None]]:
         """(file name, element, language) of each output of ``doc``, validated."""
+        _check_text_sizes(doc, plain_text=self.settings.plain_text)
         story = model.story_of(doc, self.settings)
         for code, message in story.warnings:
             doc.warn(code, message, processor=PROCESSOR)
@@ -149,6 +150,32 @@ class NewsMLFormat:
         return versioning.read_previous_xml(
             paths, lambda message: doc.warn("previous-output", message, processor=PROCESSOR)
         )
+
+
+#: libxml2 (lxml, xmllint, most NewsML-G2 consumers) refuses a text node longer than this unless told to
+#: accept huge trees: an item holding one would be written, then refused by every reader, ours included.
+MAX_TEXT_BYTES = 10_000_000
+
+
+def _check_text_sizes(doc: Document, *, plain_text: bool) -> None:
+    """Raise ValidationError when a text of ``doc`` would make a text node over :data:`MAX_TEXT_BYTES`."""
+    versions = [(doc.lang, doc.title, [p.text for p in doc.paragraphs])]
+    versions += [(lang, tr.title, [p.text for p in tr.paragraphs]) for lang, tr in doc.translations.items()]
+    meta = doc.meta
+    fields = [meta.description, meta.byline, meta.copyright_notice, meta.copyright_holder, meta.provider]
+    fields += list(meta.keywords) + list(meta.photo_credits)
+    for lang, title, paragraphs in versions:
+        texts = [title, *paragraphs, *fields] + (["\n\n".join(paragraphs)] if plain_text else [])
+        for text in texts:
+            # 4 bytes per character at most: only long texts are measured exactly
+            if isinstance(text, str) and len(text) * 4 > MAX_TEXT_BYTES:
+                size = len(text.encode("utf-8", "surrogatepass"))
+                if size > MAX_TEXT_BYTES:
+                    raise ValidationError(
+                        f"a text of the {lang or 'und'} version is {size} bytes long: over {MAX_TEXT_BYTES}, XML "
+                        "parsers (libxml2, and so most NewsML-G2 readers) refuse it; not written",
+                        path=doc.source or doc.id,
+                    )
 
 
 def _plan(item: model.ItemModel) -> versioning.Plan:

@@ -44,7 +44,7 @@ _SAMPLE = 1500
 
 def canonical(tag: str | None) -> str | None:
     """The tag with canonical subtag case, or None when it is not a tag we can use."""
-    if not tag:
+    if not tag or not isinstance(tag, str):  # meta.extra of a document read from JSON may hold anything
         return None
     match = _TAG.match(tag.strip().replace("_", "-"))
     if match is None:

@@ -202,7 +202,7 @@ class _Cleaner:
 
 def xs_date_or_datetime(value: str | None) -> str | None:
     """An ISO 8601 date or date-time as ``xs:date`` / ``xs:dateTime`` (None if unusable)."""
-    if not value:
+    if not value or not isinstance(value, str):  # a document read from JSON may hold anything
         return None
     text = value.strip()
     try:
@@ -219,18 +219,22 @@ def xs_date_or_datetime(value: str | None) -> str | None:
 
 def utc_datetime(value: str | datetime | None) -> str | None:
     """A date-time in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (naive values are taken as UTC)."""
-    if value is None:
-        return None
     if isinstance(value, datetime):
         parsed = value
-    else:
+    elif isinstance(value, str):  # anything else (from a document read as JSON) is no date
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
             return None
+    else:
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 has no UTC time
+        return None
+    return parsed.strftime("%Y-%m-%dT%H:%M:%SZ") if parsed.year >= 1000 else None
 
 
 # -- headlines --------------------------------------------------------------------------------------
@@ -272,7 +276,7 @@ def _web_origin(url: str | None) -> tuple[str, str] | None:
 
 def safe_uri(url: str | None) -> str | None:
     """A URI usable in an attribute: white space and controls percent-encoded, or None."""
-    if not url:
+    if not url or not isinstance(url, str):  # meta.extra of a document read from JSON may hold anything
         return None
     text = url.strip()
     if not text or not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", text):
@@ -314,9 +318,14 @@ def _extra_newsml(doc: Document) -> dict[str, Any]:
     return extra if isinstance(extra, dict) else {}
 
 
+def _listed(value: Any) -> list[Any]:
+    """A list from ``meta.extra`` (a document read from JSON may hold anything there)."""
+    return value if isinstance(value, list) else []
+
+
 def _extra_links(extra: dict[str, Any], clean: _Cleaner) -> list[Link]:
     out: list[Link] = []
-    for raw in extra.get("links") or ():
+    for raw in _listed(extra.get("links")):
         if not isinstance(raw, dict):
             continue
         rel = clean(raw.get("rel"))
@@ -328,7 +337,7 @@ def _extra_links(extra: dict[str, Any], clean: _Cleaner) -> list[Link]:
                 rel=rel,
                 href=safe_uri(raw.get("href")),
                 residref=clean(raw.get("residref")) or None,
-                version=version if isinstance(version, int) and version > 0 else None,
+                version=version if isinstance(version, int) and not isinstance(version, bool) and version > 0 else None,
                 contenttype=clean(raw.get("contenttype")) or None,
                 lang=langtag.canonical(raw.get("lang")),
                 title=clean(raw.get("title")) or None,
@@ -339,7 +348,7 @@ def _extra_links(extra: dict[str, Any], clean: _Cleaner) -> list[Link]:
 
 def _extra_parties(items: Any, clean: _Cleaner) -> list[Party]:
     out: list[Party] = []
-    for raw in items or ():
+    for raw in _listed(items):
         if isinstance(raw, dict) and clean(raw.get("name")):
             role = clean(raw.get("role"))
             out.append(
@@ -367,10 +376,10 @@ _IPTC_CATALOGS = re.compile(r"^https?://(www\.)?iptc\.org/std/catalog/catalog\.I
 def _extra_catalogs(extra: dict[str, Any], clean: _Cleaner) -> tuple[list[str], list[tuple[str, str]]]:
     """Catalogs and scheme aliases an item read back declared, other than ours and IPTC's."""
     own = {scheme.alias for scheme in OWN_SCHEMES}
-    refs = [u for u in (safe_uri(r) for r in extra.get("catalog_refs") or () if isinstance(r, str)) if u]
+    refs = [u for u in (safe_uri(r) for r in _listed(extra.get("catalog_refs")) if isinstance(r, str)) if u]
     refs = [r for r in dict.fromkeys(refs) if not _IPTC_CATALOGS.match(r)]  # ours is the newest IPTC one
     schemes: dict[str, str] = {}
-    for raw in extra.get("schemes") or ():
+    for raw in _listed(extra.get("schemes")):
         if not isinstance(raw, dict):
             continue
         alias, uri = clean(raw.get("alias")), safe_uri(raw.get("uri"))

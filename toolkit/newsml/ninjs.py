@@ -27,6 +27,7 @@ from typing import Any
 from ..document import Document
 from ..errors import ValidationError
 from ..io.writers import Rendered
+from ..text import json_dumps
 from . import model, versioning
 from .build import ItemRef, Stamp
 from .format import parse_now
@@ -78,7 +79,7 @@ def same_content(obj: Json, previous: versioning.Previous) -> bool:
 
 
 def to_bytes(obj: Json) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (json_dumps(obj, indent=2) + "\n").encode("utf-8")
 
 
 # -- objects --------------------------------------------------------------------------------------------

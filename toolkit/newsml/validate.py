@@ -22,8 +22,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import ConfigError, ValidationError
-from .xmlsafe import parse_xml, parser
+from ..errors import ConfigError, UnsafeInputError, ValidationError
+from .xmlsafe import parse_xml, parser, refuse_declarations, refuse_xinclude
 
 #: Schemas shipped in ``toolkit.schemas``: name -> (file, label).
 SCHEMAS: dict[str, tuple[str, str]] = {
@@ -60,11 +60,12 @@ class _Resolver(etree.Resolver):
     def resolve(self, system_url, public_id, context):  # type: ignore[no-untyped-def,override]
         data = self.lookup(system_url or "")
         if data is None:
-            raise ValidationError(f"schema refers to {system_url!r}, which is not available offline")
+            raise ConfigError(f"schema refers to {system_url!r}, which is not available offline")
         return self.resolve_string(data, context, base_url=system_url)
 
 
 def _compile(data: bytes, base_url: str, lookup: Callable[[str], bytes | None], label: str) -> etree.XMLSchema:
+    _refuse_unsafe_schema(data, label)
     xml_parser = parser()
     xml_parser.resolvers.add(_Resolver(lookup))
     try:
@@ -72,6 +73,15 @@ def _compile(data: bytes, base_url: str, lookup: Callable[[str], bytes | None], 
         return etree.XMLSchema(doc)
     except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
         raise ConfigError(f"cannot load schema {label}: {exc}") from None
+
+
+def _refuse_unsafe_schema(data: bytes, label: str) -> None:
+    """A schema (or a file it includes) must not carry a DTD or entities: refused, never loaded."""
+    try:
+        refuse_declarations(data, label)
+        refuse_xinclude(data, label)
+    except UnsafeInputError as exc:
+        raise ConfigError(f"cannot load schema {label}: {exc.message}") from None
 
 
 def _package_file(url: str) -> bytes | None:
@@ -102,6 +112,8 @@ def label(name: str) -> str:
 @functools.cache
 def load_xsd(path: str) -> etree.XMLSchema:
     """Any XSD file; what it imports or includes must lie in its own folder (no network)."""
+    from ..io.readers import MAX_INPUT_BYTES
+
     real = Path(path).resolve()
     folder = real.parent
 
@@ -110,17 +122,25 @@ def load_xsd(path: str) -> etree.XMLSchema:
             return None
         target = Path(url.removeprefix("file://"))
         target = (folder / target).resolve() if not target.is_absolute() else target.resolve()
-        if target.parent != folder and folder not in target.parents:
-            return None
+        if (target.parent != folder and folder not in target.parents) or not target.is_file():
+            return None  # outside the folder, or not a regular file (a FIFO would block)
         try:
-            return target.read_bytes()
+            with open(target, "rb") as fh:
+                data = fh.read(MAX_INPUT_BYTES + 1)
         except OSError:
             return None
+        if len(data) > MAX_INPUT_BYTES:
+            return None
+        _refuse_unsafe_schema(data, str(target))
+        return data
 
     try:
-        data = real.read_bytes()
+        with open(real, "rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read schema: {exc.strerror}", path=path) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise ConfigError(f"schema larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", path=path)
     return _compile(data, str(real), lookup, path)
 
 
@@ -158,12 +178,16 @@ def validate_bytes(
 
 
 def validate_file(path: str | os.PathLike[str], schemas: Sequence[str | etree.XMLSchema] = ("iptc",)) -> list[Issue]:
+    from ..io.readers import MAX_INPUT_BYTES
+
     name = os.fspath(path)
     try:
         with open(name, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_INPUT_BYTES + 1)  # the limit of every input: /dev/zero must not fill memory
     except OSError as exc:
         return [Issue(f"cannot read: {exc.strerror}", "io")]
+    if len(data) > MAX_INPUT_BYTES:
+        return [Issue(f"larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not read", "io")]
     return validate_bytes(data, name, schemas)
 
 

@@ -80,7 +80,8 @@ class LangId(Processor):
     ) -> tuple[str, float]:
         """A language given by the feed beats the guess (the guess is kept in ``extra``)."""
         given = doc.lang
-        if not given or "lang" not in doc.meta.extra.get("from_feed", ()):
+        from_feed = doc.meta.extra.get("from_feed")
+        if not given or not isinstance(from_feed, list) or "lang" not in from_feed:
             return detected, confidence
         from ..translate.langs import try_canonical
 

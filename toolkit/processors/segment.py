@@ -8,7 +8,7 @@ a space; control characters are removed (and reported).
 from __future__ import annotations
 
 from ..document import Document, Paragraph
-from ..errors import EmptyDocumentError
+from ..errors import EmptyDocumentError, ToolkitError
 from ..pipeline import Processor
 from ..text import normalize_line, split_blocks, strip_controls
 
@@ -41,26 +41,42 @@ _BLOCKS = (
     "nav",
 )
 
+_BLOCK_SET = frozenset(_BLOCKS)
+
 
 def html_to_blocks(markup: str) -> str:
-    """Visible text of an HTML page with a blank line between block elements."""
+    """Visible text of an HTML page with a blank line between block elements.
+
+    The page is parsed like the cleaner parses it (:func:`~toolkit.processors.clean.html.parse_html`:
+    no network, no DTD, entity declarations refused, libxml2's limits enforced, lone surrogates kept).
+    """
     if not markup.strip():
         return ""
-    from lxml import etree, html
+    from lxml import etree
 
-    parser = html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
-    try:
-        root = html.document_fromstring(markup.encode("utf-8"), parser=parser)
-    except (etree.ParserError, ValueError):
+    from .clean.html import parse_html
+
+    root = parse_html(markup)
+    if root is None:
         return ""
     etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
-    for el in root.iter(*_BLOCKS):
-        el.tail = "\n\n" + (el.tail or "")
-        if len(el) == 0 or el.tag == "br":
-            continue
-        el.text = "\n\n" + (el.text or "")
     body = root.find("body")
-    return (body if body is not None else root).text_content()
+    parts: list[str] = []
+    # read, never assign: lxml refuses to take back the control characters its parser let in (&#8;)
+    stack: list[tuple[object, bool]] = [(body if body is not None else root, False)]
+    while stack:
+        el, closing = stack.pop()
+        block = el.tag in _BLOCK_SET  # type: ignore[attr-defined]
+        if closing:
+            parts.append("\n\n" if block else "")
+            parts.append(el.tail or "")  # type: ignore[attr-defined]
+            continue
+        if block:
+            parts.append("\n\n")
+        parts.append(el.text or "")  # type: ignore[attr-defined]
+        stack.append((el, True))
+        stack.extend((child, False) for child in reversed(el))  # type: ignore[call-overload]
+    return "".join(parts)
 
 
 class Segment(Processor):
@@ -74,7 +90,11 @@ class Segment(Processor):
     def __call__(self, doc: Document) -> Document:
         if doc.paragraphs:  # already segmented (for example read back from JSONL)
             return doc
-        raw = html_to_blocks(doc.raw) if doc.raw_format == "html" else doc.raw
+        try:
+            raw = html_to_blocks(doc.raw) if doc.raw_format == "html" else doc.raw
+        except ToolkitError as exc:  # a page the parser refuses: name the file
+            exc.path = exc.path or doc.source or doc.id
+            raise
         raw, removed = strip_controls(raw)
         if removed:
             doc.warn("control-characters", f"removed {removed} control character(s)", processor=self.name)

@@ -18,7 +18,7 @@ own with the ``extra_markers`` / ``markers_file`` options::
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...document import Document, Paragraph, Removal
@@ -41,6 +41,7 @@ class _Result:
 
     cleaned: Cleaned
     page: PageMeta | None
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
 
 
 class Clean(Processor):
@@ -90,8 +91,12 @@ class Clean(Processor):
         if doc.raw_format == "html":
             from .html import clean_html
 
-            out = clean_html(doc.raw, self.rules, favor=self.html_favor)
-            return _Result(out.cleaned, out.meta)
+            try:
+                out = clean_html(doc.raw, self.rules, favor=self.html_favor)
+            except ToolkitError as exc:  # a page the parser refuses: name the file
+                exc.path = exc.path or doc.source or doc.id
+                raise
+            return _Result(out.cleaned, out.meta, out.warnings)
         return _Result(clean_text(doc.raw, self.rules), None)
 
     def _check_empty(self, doc: Document, cleaned: Cleaned) -> None:
@@ -136,6 +141,8 @@ class Clean(Processor):
             meta.provider = meta.provider or page.provider
             if page.lang:
                 doc.extra.setdefault("html_lang", page.lang)
+        for code, message in result.warnings:
+            doc.warn(code, message, processor=self.name)
         if c.control_chars:
             doc.warn("control-characters", f"removed {c.control_chars} control character(s)", processor=self.name)
 

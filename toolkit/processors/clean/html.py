@@ -78,6 +78,7 @@ class PageMeta:
 class HtmlCleaned:
     cleaned: Cleaned
     meta: PageMeta
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message) for the document
 
 
 # -- parsing ------------------------------------------------------------------------------------------
@@ -101,18 +102,34 @@ def _parser() -> Any:
 
 
 def parse_html(markup: str) -> HtmlElement | None:
-    """The page as an lxml tree, or None when there is nothing to parse."""
+    """The page as an lxml tree, or None when there is nothing to parse.
+
+    Raises :class:`~toolkit.errors.UnsafeInputError` for entity declarations or an internal
+    DTD subset before the root (XXE / entity expansion attempts: HTML has no use for them;
+    an external DOCTYPE is ignored, never loaded), and :class:`~toolkit.errors.LimitError`
+    for pages beyond libxml2's limits (nesting over 256 levels, a text node or attribute over
+    10 MB): the parser stops there, and a page read half-way must not pass for the page.
+    """
     if not markup or not markup.strip():
         return None
     from lxml import etree, html
 
+    from ...errors import LimitError
+    from ...newsml.xmlsafe import refuse_declarations
+
     data = markup.encode("utf-8", "surrogatepass")
     # an XML declaration would override the parser's encoding
     data = re.sub(rb"^\s*<\?xml[^>]*\?>", b"", data, count=1)
+    refuse_declarations(data[:65536], None, public_ids=None, prolog_only=True)
+    parser = _parser()
     try:
-        root = html.document_fromstring(data, parser=_parser())
+        root = html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError):
         return None
+    for error in parser.error_log:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            reason = error.message.split(", use XML_PARSE_HUGE")[0].split(", try XML_PARSE_HUGE")[0].strip()
+            raise LimitError(f"HTML beyond the parser's safety limits: {reason} (line {error.line})")
     return root
 
 
@@ -477,20 +494,58 @@ def _first_date(*values: str | None) -> str | None:
 # -- the whole page ---------------------------------------------------------------------------------------------------
 
 
+#: Pages with more elements than this skip trafilatura: its XPath queries (``//p//text()``) take
+#: quadratic time in libxml2 (33k paragraphs: 2 s, 133k: 36 s). Real news pages hold < 5,000.
+MAX_EXTRACTOR_ELEMENTS = 20_000
+_OUTSIDE_TEXT = ("nav", "header", "footer", "aside", "form", "menu")
+
+
+def _plain_text(tree: HtmlElement) -> str:
+    """Main text without the extractor (linear time): the block text of the body outside
+    navigation, headers, footers, asides and forms; the text rules do the rest."""
+    import copy
+
+    from lxml import etree
+
+    body = tree.find("body")
+    root = copy.deepcopy(body if body is not None else tree)
+    etree.strip_elements(root, *_OUTSIDE_TEXT, with_tail=False)
+    return "\n".join(text for _, text in _block_lines(root))
+
+
 def clean_html(markup: str, rules: Rules, *, url: str | None = None, favor: Favor = "balanced") -> HtmlCleaned:
     """Main text and metadata of an HTML page; the text rules applied to the main text.
 
     What the extractor left out is logged too (rule ``html-boilerplate``), block by block,
-    with its line in the HTML source; so are the text rules' removals.
+    with its line in the HTML source; so are the text rules' removals. A page with more
+    than :data:`MAX_EXTRACTOR_ELEMENTS` elements is read without the extractor (with a
+    warning), so that no page takes more than linear time.
     """
     tree = parse_html(markup)
     if tree is None:
         return HtmlCleaned(Cleaned(), PageMeta())
     meta = page_metadata(tree, rules)
-    text = extract_main_text(tree, url=url or meta.source_url, favor=favor)
+    warnings: list[tuple[str, str]] = []
+    elements = sum(1 for _ in tree.iter())
+    if elements > MAX_EXTRACTOR_ELEMENTS:
+        text = _plain_text(tree)
+        warnings.append(
+            (
+                "large-page",
+                f"page with {elements} elements (over {MAX_EXTRACTOR_ELEMENTS}): main text taken as the block text "
+                "outside navigation, headers and footers, without the extractor",
+            )
+        )
+    else:
+        text = extract_main_text(tree, url=url or meta.source_url, favor=favor)
     cleaned = clean_text(text, rules, mode="html", known_title=meta.title)
     _log_dropped_blocks(tree, text, meta.title, cleaned)
-    return HtmlCleaned(cleaned, meta)
+    return HtmlCleaned(cleaned, meta, warnings)
+
+
+#: Characters the removal log may scan to tell whether a long block lies inside the kept text:
+#: beyond it (huge pages only), such blocks are logged as dropped without looking.
+_CONTAINMENT_BUDGET = 200_000_000
 
 
 def _log_dropped_blocks(tree: HtmlElement, text: str, title: str | None, cleaned: Cleaned) -> None:
@@ -503,10 +558,16 @@ def _log_dropped_blocks(tree: HtmlElement, text: str, title: str | None, cleaned
     kept = "\n".join(kept_lines)
     title_key = key(title) if title else None
     dropped = []
+    budget = _CONTAINMENT_BUDGET  # each `k in kept` scans the kept text: bounded, or huge pages go quadratic
     for line, block in blocks:
         k = key(block)
-        if k and k != title_key and k not in kept_lines and (len(k) < 40 or k not in kept):
-            dropped.append(Removal(block, "html-boilerplate", "outside the main text found by the extractor", line))
+        if not k or k == title_key or k in kept_lines:
+            continue
+        if len(k) >= 40 and budget > 0:
+            budget -= len(kept)
+            if k in kept:
+                continue
+        dropped.append(Removal(block, "html-boilerplate", "outside the main text found by the extractor", line))
     for removal in cleaned.removals:  # text-rule removals: point at the HTML source line
         removal.line = first_line.get(key(removal.text))
     cleaned.removals = sorted(dropped + cleaned.removals, key=lambda r: r.line or 0)
