@@ -167,11 +167,15 @@ class NgramModel:
         order = np.argsort(self.keys[rest])
         self._over_keys = self.keys[rest][order]
         self._over_rows = rest[order].astype(np.int32)
+        self._fast = _FastLookup.build(self.keys, rest, self.featurizer) if n else None
 
     def rows(self, keys: np.ndarray) -> np.ndarray:
-        """Row numbers of the known keys among ``keys``."""
+        """Row numbers of the known keys among ``keys``: those found in their hash slot in
+        key order, then those found in the overflow list, in key order."""
         import numpy as np
 
+        if self._fast is not None:
+            return self._fast.rows_at(keys)[0]
         slots = (keys * self._mul) >> self._shift
         found = self._slot_keys[slots]
         hit = found == keys
@@ -187,9 +191,11 @@ class NgramModel:
         return rows
 
     def rows_at(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(row numbers, positions in ``keys``) of the known keys among ``keys``."""
+        """(row numbers, positions in ``keys``) of the known keys among ``keys`` (in the order of :meth:`rows`)."""
         import numpy as np
 
+        if self._fast is not None:
+            return self._fast.rows_at(keys)
         slots = (keys * self._mul) >> self._shift
         found = self._slot_keys[slots]
         hit = found == keys
@@ -217,6 +223,15 @@ class NgramModel:
         n_labels = len(self.labels)
         if not texts:
             return np.zeros((0, n_labels), dtype=np.float32), np.zeros(0, dtype=np.int64)
+        if self._fast is not None:
+            rows, counts = self._fast.text_rows(texts)
+            if not len(rows):
+                return np.zeros((len(texts), n_labels), dtype=np.float32), counts
+            weights = self.weights.take(rows, axis=0)
+            bounds = np.minimum(np.concatenate(([0], np.cumsum(counts)[:-1])), len(rows) - 1)
+            matrix = np.add.reduceat(weights, bounds, axis=0)
+            matrix[counts == 0] = 0.0  # reduceat gives a row back for an empty segment
+            return matrix, counts
         feat = self.featurizer
         parts = [feat.ids(t) for t in texts]
         lengths = np.array([len(p) for p in parts])
@@ -251,7 +266,7 @@ class NgramModel:
         """(log-likelihood per label, number of known n-grams) of model text."""
         import numpy as np
 
-        rows = self.rows(self.featurizer.keys(text))
+        rows = self._fast.text_rows([text])[0] if self._fast is not None else self.rows(self.featurizer.keys(text))
         if not len(rows):
             return np.zeros(len(self.labels), dtype=np.float32), 0
         return np.ones(len(rows), dtype=np.float32) @ self.weights.take(rows, axis=0), len(rows)
@@ -324,6 +339,185 @@ class NgramModel:
             temperature=float(meta.get("temperature", 1.0)),
             info=info,
         )
+
+
+class _FastLookup:
+    """Key -> row lookup for scoring: the same rows in the same order as the model's own
+    hash table, found with fewer memory accesses and numpy passes.
+
+    The model's table (:meth:`NgramModel._build_hash`) keeps the first key of each hash slot
+    and sends the others to a sorted overflow list; a text's score adds the weights of its
+    n-grams found in their slot first, then those found in the overflow list (each group in
+    text order). Float32 sums depend on the order of the terms, so this keeps that order:
+
+    * 1- and 2-grams (never in the overflow list: keys sort by order first) are looked up
+      in two dense tables indexed by the character ids (256 and 65,536 entries);
+    * longer n-grams in one open-addressing table of buckets of two 64-bit entries that
+      pack the n-gram with a code (its row, or ``-2 - row`` for a key of the overflow
+      list), so one memory access answers almost always;
+    * the character ids of all the texts of a batch come from one encoded string.
+
+    :meth:`build` returns None for models it cannot pack (n-grams longer than 5
+    characters, a million keys or more); those use the model's own table.
+    """
+
+    ORDER_BITS = 40  # the n-gram's characters (8 bits each, at most 5) below, its order above
+    CODE_SHIFT = 43  # a signed 21-bit code above: the row, or -2 - row for an overflow key
+    MAX_ROWS = 1 << 19
+    SPARE = 64  # buckets after the end, so probing never wraps around
+
+    def __init__(self, featurizer: Featurizer, uni: np.ndarray, bi: np.ndarray, table: np.ndarray, bits: int) -> None:
+        import numpy as np
+
+        self.featurizer = featurizer
+        self.max_order = featurizer.max_order
+        self.uni = uni  # int32[256]: code of each 1-gram, -1 when unknown
+        self.bi = bi  # int32[65536]
+        self.table = table  # buckets x 2 uint64 entries, 0 = empty
+        self.shift = np.uint64(64 - bits)
+        self.ids_table = featurizer._table.astype(np.uint8)
+        self.key_mask = np.uint64((1 << self.CODE_SHIFT) - 1)
+        self.tags = [np.uint64(n << self.ORDER_BITS) for n in range(max(self.max_order + 1, 3))]
+
+    @classmethod
+    def build(cls, keys: np.ndarray, overflow: np.ndarray, featurizer: Featurizer) -> _FastLookup | None:
+        import numpy as np
+
+        n = len(keys)
+        if featurizer.max_order > 5 or n >= cls.MAX_ROWS:
+            return None
+        order = (keys >> np.uint64(ORDER_SHIFT)).astype(np.int64)
+        chars = keys & np.uint64((1 << ORDER_SHIFT) - 1)
+        limits = np.array([0, 1 << 8, 1 << 16, 1 << 40, 1 << 40, 1 << 40], dtype=np.uint64)
+        if (order < 1).any() or (order > featurizer.max_order).any() or (chars >= limits[order]).any():
+            return None  # a key the packing cannot hold
+        code = np.arange(n, dtype=np.int64)
+        code[overflow] = -2 - code[overflow]
+        if (code[order <= 2] < 0).any():  # not the case for sorted keys; keep the model's table then
+            return None
+        uni = np.full(256, -1, dtype=np.int32)
+        bi = np.full(1 << 16, -1, dtype=np.int32)
+        uni[chars[order == 1].astype(np.int64)] = code[order == 1]
+        bi[chars[order == 2].astype(np.int64)] = code[order == 2]
+        long = order >= 3
+        packed = (chars[long] | (order[long].astype(np.uint64) << np.uint64(cls.ORDER_BITS))) | (
+            code[long] << cls.CODE_SHIFT
+        ).view(np.uint64)
+        # buckets of two entries, about 5 slots per key; a full bucket sends keys to the next
+        bits = max(10, math.ceil(math.log2(max(len(packed), 1) * 2.5)))
+        table = np.zeros(((1 << bits) + cls.SPARE, 2), dtype=np.uint64)
+        key_mask = np.uint64((1 << cls.CODE_SHIFT) - 1)
+        bucket = (((packed & key_mask) * np.uint64(_MUL)) >> np.uint64(64 - bits)).astype(np.int64)
+        fill = np.zeros(len(table), dtype=np.int64)
+        todo = np.arange(len(packed))
+        while len(todo):  # one key per bucket and round; a key moves on only past a full bucket
+            at = bucket[todo]
+            if at.max() >= len(table):
+                return None
+            _, first = np.unique(at, return_index=True)
+            room = fill[at[first]] < 2
+            take, where = todo[first[room]], at[first[room]]
+            table[where, fill[where]] = packed[take]
+            fill[where] += 1
+            placed = np.zeros(len(todo), dtype=bool)
+            placed[first[room]] = True
+            todo, at = todo[~placed], at[~placed]
+            bucket[todo] += fill[at] >= 2
+        return cls(featurizer, uni, bi, table, bits)
+
+    def _find(self, q: np.ndarray) -> np.ndarray:
+        """Codes of the packed n-grams ``q``: row, ``-2 - row`` (overflow list) or -1 (unknown)."""
+        import numpy as np
+
+        buckets = ((q * np.uint64(_MUL)) >> self.shift).view(np.int64)
+        pair = self.table.take(buckets, axis=0)
+        first = (pair[:, 0] & self.key_mask) == q
+        entries = np.where(first, pair[:, 0], pair[:, 1])
+        found = first | ((pair[:, 1] & self.key_mask) == q)
+        pending = np.flatnonzero(~found & (pair[:, 1] != 0))
+        step = 1
+        while len(pending):  # rare: a full bucket without the key
+            pair = self.table.take(buckets[pending] + step, axis=0)
+            first = (pair[:, 0] & self.key_mask) == q[pending]
+            hit = first | ((pair[:, 1] & self.key_mask) == q[pending])
+            entries[pending[hit]] = np.where(first, pair[:, 0], pair[:, 1])[hit]
+            found[pending[hit]] = True
+            pending = pending[~hit & (pair[:, 1] != 0)]
+            step += 1
+        return np.where(found, entries.view(np.int64) >> self.CODE_SHIFT, -1)
+
+    def _codes(self, ids: np.ndarray, n_pos: int) -> np.ndarray:
+        """Codes of every n-gram, positions x orders, flattened (the model's key order)."""
+        import numpy as np
+
+        m = self.max_order
+        grid = np.empty((n_pos, m), dtype=np.int32)
+        grid[:, 0] = self.uni.take(ids[:n_pos])
+        if m >= 2:
+            key = ids[:n_pos].astype(np.uint64)
+            key <<= np.uint64(8)
+            key |= ids[1 : n_pos + 1]
+            grid[:, 1] = self.bi.take(key.view(np.int64))
+        if m >= 3:
+            q = np.empty((n_pos, m - 2), dtype=np.uint64)
+            for n in range(2, m):
+                key <<= np.uint64(8)
+                key |= ids[n : n + n_pos]
+                np.bitwise_or(key, self.tags[n + 1], out=q[:, n - 2])
+            grid[:, 2:] = self._find(q.ravel()).reshape(n_pos, m - 2)
+        return grid.ravel()
+
+    def rows_at(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``NgramModel.rows_at`` for keys in the model's format."""
+        import numpy as np
+
+        keys = np.asarray(keys, dtype=np.uint64)
+        order = keys >> np.uint64(ORDER_SHIFT)
+        chars = keys & np.uint64((1 << ORDER_SHIFT) - 1)
+        codes = np.full(len(keys), -1, dtype=np.int64)
+        for n, table in ((1, self.uni), (2, self.bi)):
+            sel = np.flatnonzero((order == np.uint64(n)) & (chars < np.uint64(len(table))))
+            codes[sel] = table.take(chars[sel].view(np.int64))
+        sel = np.flatnonzero((order >= np.uint64(3)) & (order <= np.uint64(self.max_order)))
+        sel = sel[chars[sel] < np.uint64(1 << self.ORDER_BITS)]
+        codes[sel] = self._find(chars[sel] | (order[sel] << np.uint64(self.ORDER_BITS)))
+        direct = np.flatnonzero(codes >= 0)
+        late = np.flatnonzero(codes < -1)
+        return np.concatenate((codes[direct], -2 - codes[late])).astype(np.int32), np.concatenate((direct, late))
+
+    def text_rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the known n-grams of each model text, concatenated in the order of the
+        model's own lookup (``NgramModel.raw_scores_many``), and the number per text."""
+        import numpy as np
+
+        m = self.max_order
+        pad = m - 1
+        n_texts = len(texts)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_texts)
+        # each text: a space, the text, a space, then padding; one encoding for all
+        joined = " " + (" " * (pad + 2)).join(texts) + " " * (pad + 1)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        ids = self.ids_table.take(np.minimum(codes, TABLE_SIZE))
+        starts = np.zeros(n_texts + 1, dtype=np.int64)
+        np.cumsum(lengths + (pad + 2), out=starts[1:])
+        if pad:
+            ids[((starts[:-1] + lengths + 2)[:, None] + np.arange(pad)).ravel()] = PAD_ID
+        n_pos = len(ids) - pad
+        flat = self._codes(ids, n_pos)
+        starts[-1] = n_pos
+        starts *= m
+        direct = np.flatnonzero(flat >= 0)
+        counts = np.diff(np.searchsorted(direct, starts))
+        rows = flat[direct]
+        late = np.flatnonzero(flat < -1)
+        if len(late):  # overflow keys: after the others of their text
+            late_counts = np.diff(np.searchsorted(late, starts))
+            out = np.empty(len(rows) + len(late), dtype=np.int32)
+            before = np.cumsum(late_counts) - late_counts  # overflow keys of the texts before
+            out[np.arange(len(rows)) + np.repeat(before, counts)] = rows
+            out[np.arange(len(late)) + np.repeat(np.cumsum(counts), late_counts)] = -2 - flat[late]
+            return out, counts + late_counts
+        return rows, counts
 
 
 @functools.cache
