@@ -53,6 +53,13 @@ class Detection:
         }
 
 
+def _best_first(item: tuple[str, float]) -> tuple[float, str]:
+    return -item[1], item[0]
+
+
+_TAGS = {label: tag_of(label) for label in LABELS}
+
+
 def _und(analysis: Analysis | None = None) -> Detection:
     if analysis is None:
         return Detection(UND, 0.0, None, 0)
@@ -111,7 +118,7 @@ class LanguageIdentifier:
     def _decide(self, prepared: str, analysis: Analysis, scores: dict[str, float]) -> Detection:
         if not scores:
             return _und(analysis)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(scores.items(), key=_best_first)
         label, confidence = ranked[0]
         odd = analysis.odd_letters(label)
         if odd:  # letters the guess cannot explain: another language, or names and quotations?
@@ -121,8 +128,10 @@ class LanguageIdentifier:
             confidence *= max(0.05, 1.0 - ODD_LETTER_PENALTY * odd / analysis.script_letters)
         if confidence < self.min_confidence:
             return _und(analysis)
-        alternatives = tuple((tag_of(lb), p) for lb, p in ranked[:3] if p > 0)
-        return Detection(tag_of(label), confidence, LANGUAGES[label].script, analysis.letters, alternatives)
+        alternatives = tuple((_TAGS.get(lb) or tag_of(lb), p) for lb, p in ranked[:3] if p > 0)
+        return Detection(
+            _TAGS.get(label) or tag_of(label), confidence, LANGUAGES[label].script, analysis.letters, alternatives
+        )
 
     def _open_result(self, found: tuple[str, float], analysis: Analysis) -> Detection:
         code, prob = found

@@ -146,6 +146,7 @@ class NgramModel:
         # one extra all-zero row: the target of every unknown n-gram
         self.weights = np.vstack([weights, np.zeros((1, weights.shape[1]), dtype=np.float32)])
         self.temperature = temperature
+        self._columns: dict[tuple[str, ...], tuple[list[str], list[int]]] = {}  # candidates -> (labels, columns)
         self.info = info or {}
         self._build_hash()
 
@@ -252,11 +253,20 @@ class NgramModel:
 
     def probabilities(self, raw: Sequence[float], known: int, candidates: Sequence[str] | None) -> dict[str, float]:
         """Posterior per candidate from one row of raw scores (``{}`` without evidence)."""
-        index = self.index
-        labels = self.labels if candidates is None else [c for c in candidates if c in index]
-        if not labels or not known:
+        if not known:
             return {}
-        picked = [raw[index[c]] / self.temperature for c in labels]
+        plan = self._columns.get(candidates) if isinstance(candidates, tuple) else None
+        if plan is None:
+            index = self.index
+            labels = list(self.labels) if candidates is None else [c for c in candidates if c in index]
+            plan = (labels, [index[c] for c in labels])
+            if isinstance(candidates, tuple) and len(self._columns) < 4096:
+                self._columns[candidates] = plan
+        labels, columns = plan
+        if not labels:
+            return {}
+        temperature = self.temperature
+        picked = [raw[i] / temperature for i in columns]
         top = max(picked)
         exps = [math.exp(v - top) for v in picked]
         total = sum(exps)
