@@ -159,11 +159,18 @@ class LanguageIdentifier:
         """The BCP 47 tag alone."""
         return self.identify(text).lang
 
-    def identify_many(self, texts: Sequence[str]) -> list[Detection]:
-        """``identify`` of every text; engines that can score a batch in one pass do so."""
+    def identify_many(self, texts: Sequence[str], alone: Sequence[bool] | None = None) -> list[Detection]:
+        """``identify`` of every text; engines that can score a batch in one pass do so.
+
+        Scores summed in one pass round (in float32) a little differently from the same
+        scores summed for one text; ``alone[i]`` makes text ``i`` get exactly what
+        ``identify(texts[i])`` gives, still in the shared pass.
+        """
         score_many = getattr(self._engine, "score_many", None)
         if score_many is None or len(texts) < 2:
             return [self.identify(t) for t in texts]
+        if alone is not None and len(alone) != len(texts):
+            raise ValueError("alone must have one flag per text")
         results: list[Detection | None] = [None] * len(texts)
         pending: list[tuple[int, str, Analysis]] = []
         for i, text in enumerate(texts):
@@ -179,7 +186,12 @@ class LanguageIdentifier:
             else:
                 pending.append((i, prepared, analysis))
         if pending:
-            all_scores = score_many([p for _, p, _ in pending], [a.candidates for _, _, a in pending])
+            flags = [bool(alone[i]) for i, _, _ in pending] if alone is not None else None
+            all_scores = (
+                score_many([p for _, p, _ in pending], [a.candidates for _, _, a in pending], flags)
+                if flags is not None and any(flags)
+                else score_many([p for _, p, _ in pending], [a.candidates for _, _, a in pending])
+            )
             for (i, prepared, analysis), scores in zip(pending, all_scores, strict=True):
                 results[i] = self._decide(prepared, analysis, scores)
         return [r for r in results if r is not None]

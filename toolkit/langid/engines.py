@@ -70,13 +70,15 @@ class NgramEngine:
             self.load()
         return load_model().scores(text, candidates)
 
-    def score_many(self, texts: Sequence[str], candidates: Sequence[Sequence[str]]) -> list[dict[str, float]]:
-        """``score`` of many texts in one pass over the model."""
+    def score_many(
+        self, texts: Sequence[str], candidates: Sequence[Sequence[str]], alone: Sequence[bool] | None = None
+    ) -> list[dict[str, float]]:
+        """``score`` of many texts in one pass over the model (``alone``: see ``NgramModel.raw_scores_many``)."""
         from .ngram import load_model
 
         if not self._loaded:
             self.load()
-        return load_model().scores_many(texts, candidates)
+        return load_model().scores_many(texts, candidates, alone)
 
     def score_open(self, text: str) -> tuple[str, float] | None:
         return self._open.score_open(text) if self._open is not None else None

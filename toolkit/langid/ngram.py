@@ -213,11 +213,15 @@ class NgramModel:
                     where = np.concatenate((where, maybe[known]))
         return rows, where
 
-    def raw_scores_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def raw_scores_many(
+        self, texts: Sequence[str], alone: Sequence[bool] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``raw_scores`` of many model texts in one numpy pass: (texts x labels, known n-grams per text).
 
         The texts are laid end to end, each followed by padding, so no n-gram spans two
-        texts (an n-gram holding padding matches nothing).
+        texts (an n-gram holding padding matches nothing). Texts flagged in ``alone`` are
+        summed as :meth:`raw_scores` sums a single text (a matrix product, whose float32
+        rounding differs from the batch's), so they get exactly ``raw_scores(text)``.
         """
         import numpy as np
 
@@ -226,13 +230,26 @@ class NgramModel:
             return np.zeros((0, n_labels), dtype=np.float32), np.zeros(0, dtype=np.int64)
         if self._fast is not None:
             rows, counts = self._fast.text_rows(texts)
-            if not len(rows):
-                return np.zeros((len(texts), n_labels), dtype=np.float32), counts
-            weights = self.weights.take(rows, axis=0)
-            bounds = np.minimum(np.concatenate(([0], np.cumsum(counts)[:-1])), len(rows) - 1)
-            matrix = np.add.reduceat(weights, bounds, axis=0)
-            matrix[counts == 0] = 0.0  # reduceat gives a row back for an empty segment
-            return matrix, counts
+        else:
+            rows, counts = self._text_rows(texts)
+        if not len(rows):
+            return np.zeros((len(texts), n_labels), dtype=np.float32), counts
+        weights = self.weights.take(rows, axis=0)
+        bounds = np.minimum(np.concatenate(([0], np.cumsum(counts)[:-1])), len(rows) - 1)
+        matrix = np.add.reduceat(weights, bounds, axis=0)
+        matrix[counts == 0] = 0.0  # reduceat gives a row back for an empty segment
+        if alone is not None and any(alone):
+            ends = np.cumsum(counts).tolist()
+            for i, (flag, n, end) in enumerate(zip(alone, counts.tolist(), ends, strict=True)):
+                if flag and n:
+                    own = rows[end - n : end].copy()
+                    matrix[i] = np.ones(n, dtype=np.float32) @ self.weights.take(own, axis=0)
+        return matrix, counts
+
+    def _text_rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The model's own lookup for :meth:`raw_scores_many` (rows of all texts, number per text)."""
+        import numpy as np
+
         feat = self.featurizer
         parts = [feat.ids(t) for t in texts]
         lengths = np.array([len(p) for p in parts])
@@ -241,15 +258,8 @@ class NgramModel:
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         owner = np.searchsorted(starts, where // feat.max_order, side="right") - 1
         order = np.argsort(owner, kind="stable")  # overflow hits come last: put them with their text
-        owner = owner[order]
-        counts = np.bincount(owner, minlength=len(texts))
-        if not len(rows):
-            return np.zeros((len(texts), n_labels), dtype=np.float32), counts
-        weights = self.weights.take(rows[order], axis=0)
-        bounds = np.minimum(np.concatenate(([0], np.cumsum(counts)[:-1])), len(rows) - 1)
-        matrix = np.add.reduceat(weights, bounds, axis=0)
-        matrix[counts == 0] = 0.0  # reduceat gives a row back for an empty segment
-        return matrix, counts
+        counts = np.bincount(owner[order], minlength=len(texts))
+        return rows[order], counts
 
     def probabilities(self, raw: Sequence[float], known: int, candidates: Sequence[str] | None) -> dict[str, float]:
         """Posterior per candidate from one row of raw scores (``{}`` without evidence)."""
@@ -289,9 +299,14 @@ class NgramModel:
         raw, known = self.raw_scores(fold_case(text[:MAX_CHARS]))
         return self.probabilities(raw.tolist(), known, candidates)
 
-    def scores_many(self, texts: Sequence[str], candidates: Sequence[Sequence[str] | None]) -> list[dict[str, float]]:
-        """``scores`` of many prepared texts at once (one numpy pass; same results)."""
-        matrix, known = self.raw_scores_many([fold_case(t[:MAX_CHARS]) for t in texts])
+    def scores_many(
+        self,
+        texts: Sequence[str],
+        candidates: Sequence[Sequence[str] | None],
+        alone: Sequence[bool] | None = None,
+    ) -> list[dict[str, float]]:
+        """``scores`` of many prepared texts at once (one numpy pass; ``alone``: see :meth:`raw_scores_many`)."""
+        matrix, known = self.raw_scores_many([fold_case(t[:MAX_CHARS]) for t in texts], alone)
         rows = matrix.tolist()
         return [self.probabilities(rows[i], int(known[i]), candidates[i]) for i in range(len(texts))]
 

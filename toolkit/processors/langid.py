@@ -119,21 +119,29 @@ class LangId(Processor):
         return tag, 1.0
 
     def _identify(self, docs: list[Document]) -> list[tuple[list[Detection], Detection | None]]:
-        """(paragraph detections, title detection) of each document; the paragraphs of the
-        documents with two or more are scored in one pass (one alone: as ``identify_many`` does)."""
-        identifier = self.identifier
+        """(paragraph detections, title detection) of each document, all scored in one pass.
+
+        Each text gets what it got when documents were identified one by one: the
+        paragraphs of a document with several as ``identify_many`` scores them, a single
+        paragraph and the title as ``identify`` scores one text (``alone``).
+        """
+        texts: list[str] = []
+        alone: list[bool] = []  # a single paragraph or a title: scored as identify() scores it
+        for doc in docs:
+            texts.extend(p.text for p in doc.paragraphs)
+            alone.extend([len(doc.paragraphs) == 1] * len(doc.paragraphs))
+            if self.title and doc.title:
+                texts.append(doc.title)
+                alone.append(True)
         try:
-            together = [p.text for doc in docs if len(doc.paragraphs) > 1 for p in doc.paragraphs]
-            found = iter(identifier.identify_many(together)) if together else iter(())
-            out = []
-            for doc in docs:
-                texts = [p.text for p in doc.paragraphs]
-                detections = [next(found) for _ in texts] if len(texts) > 1 else identifier.identify_many(texts)
-                title = identifier.identify(doc.title) if self.title and doc.title else None
-                out.append((detections, title))
+            found = iter(self.identifier.identify_many(texts, alone))
         except (ImportError, OSError) as exc:  # a model that cannot be loaded
             where = docs[0].source if len(docs) == 1 else None
             raise ProcessingError(f"language identification unavailable: {exc}", path=where) from exc
+        out = []
+        for doc in docs:
+            detections = [next(found) for _ in doc.paragraphs]
+            out.append((detections, next(found) if self.title and doc.title else None))
         return out
 
     def _decide(self, doc: Document, detections: list[Detection], title: Detection | None) -> _Outcome:
