@@ -243,8 +243,10 @@ def find_repeated_title(units: list[Unit], rules: Rules) -> int | None:
     window = units[:TITLE_WINDOW]
     seen: dict[str, int] = {}
     for i, u in enumerate(window):
+        if not 2 <= u.n <= 30 or u.text.rstrip(_CLOSE).endswith("."):
+            continue  # (tested before the key: long paragraphs never need theirs)
         k = u.key
-        if not k or not 2 <= u.n <= 30 or u.text.rstrip(_CLOSE).endswith("."):
+        if not k:
             continue
         if k in seen:
             first = seen[k]
