@@ -147,6 +147,7 @@ class NgramModel:
         self.weights = np.vstack([weights, np.zeros((1, weights.shape[1]), dtype=np.float32)])
         self.temperature = temperature
         self._columns: dict[tuple[str, ...], tuple[list[str], list[int]]] = {}  # candidates -> (labels, columns)
+        self._column_weights: dict[tuple[int, ...], np.ndarray] = {}  # label columns -> their weights
         self.info = info or {}
         self._build_hash()
 
@@ -214,7 +215,7 @@ class NgramModel:
         return rows, where
 
     def raw_scores_many(
-        self, texts: Sequence[str], alone: Sequence[bool] | None = None
+        self, texts: Sequence[str], alone: Sequence[bool] | None = None, columns: Sequence[int] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """``raw_scores`` of many model texts in one numpy pass: (texts x labels, known n-grams per text).
 
@@ -222,6 +223,8 @@ class NgramModel:
         texts (an n-gram holding padding matches nothing). Texts flagged in ``alone`` are
         summed as :meth:`raw_scores` sums a single text (a matrix product, whose float32
         rounding differs from the batch's), so they get exactly ``raw_scores(text)``.
+        ``columns``: sum only these labels' columns (the others stay 0); each is exactly what
+        the full sum gives (columns are summed independently), at a fraction of the cost.
         """
         import numpy as np
 
@@ -234,9 +237,14 @@ class NgramModel:
             rows, counts = self._text_rows(texts)
         if not len(rows):
             return np.zeros((len(texts), n_labels), dtype=np.float32), counts
-        weights = self.weights.take(rows, axis=0)
+        table = self.weights if columns is None else self._weights_of(tuple(columns))
         bounds = np.minimum(np.concatenate(([0], np.cumsum(counts)[:-1])), len(rows) - 1)
-        matrix = np.add.reduceat(weights, bounds, axis=0)
+        summed = np.add.reduceat(table.take(rows, axis=0), bounds, axis=0)
+        if columns is None:
+            matrix = summed
+        else:
+            matrix = np.zeros((len(texts), n_labels), dtype=np.float32)
+            matrix[:, list(columns)] = summed
         matrix[counts == 0] = 0.0  # reduceat gives a row back for an empty segment
         if alone is not None and any(alone):
             ends = np.cumsum(counts).tolist()
@@ -245,6 +253,17 @@ class NgramModel:
                     own = rows[end - n : end].copy()
                     matrix[i] = np.ones(n, dtype=np.float32) @ self.weights.take(own, axis=0)
         return matrix, counts
+
+    def _weights_of(self, columns: tuple[int, ...]) -> np.ndarray:
+        """The weights of some labels only, contiguous (a few sets per process: kept)."""
+        import numpy as np
+
+        table = self._column_weights.get(columns)
+        if table is None:
+            if len(self._column_weights) >= 8:
+                self._column_weights.clear()
+            table = self._column_weights[columns] = np.ascontiguousarray(self.weights[:, list(columns)])
+        return table
 
     def _text_rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The model's own lookup for :meth:`raw_scores_many` (rows of all texts, number per text)."""
@@ -261,10 +280,8 @@ class NgramModel:
         counts = np.bincount(owner[order], minlength=len(texts))
         return rows[order], counts
 
-    def probabilities(self, raw: Sequence[float], known: int, candidates: Sequence[str] | None) -> dict[str, float]:
-        """Posterior per candidate from one row of raw scores (``{}`` without evidence)."""
-        if not known:
-            return {}
+    def _plan(self, candidates: Sequence[str] | None) -> tuple[list[str], list[int]]:
+        """(the candidates the model knows, their columns)."""
         plan = self._columns.get(candidates) if isinstance(candidates, tuple) else None
         if plan is None:
             index = self.index
@@ -272,7 +289,13 @@ class NgramModel:
             plan = (labels, [index[c] for c in labels])
             if isinstance(candidates, tuple) and len(self._columns) < 4096:
                 self._columns[candidates] = plan
-        labels, columns = plan
+        return plan
+
+    def probabilities(self, raw: Sequence[float], known: int, candidates: Sequence[str] | None) -> dict[str, float]:
+        """Posterior per candidate from one row of raw scores (``{}`` without evidence)."""
+        if not known:
+            return {}
+        labels, columns = self._plan(candidates)
         if not labels:
             return {}
         temperature = self.temperature
@@ -306,7 +329,14 @@ class NgramModel:
         alone: Sequence[bool] | None = None,
     ) -> list[dict[str, float]]:
         """``scores`` of many prepared texts at once (one numpy pass; ``alone``: see :meth:`raw_scores_many`)."""
-        matrix, known = self.raw_scores_many([fold_case(t[:MAX_CHARS]) for t in texts], alone)
+        needed: set[int] = set()
+        for c in candidates:  # probabilities() reads the candidates' columns only
+            if c is None:
+                needed = set(range(len(self.labels)))
+                break
+            needed.update(self._plan(c)[1])
+        columns = sorted(needed) if 0 < len(needed) < len(self.labels) else None
+        matrix, known = self.raw_scores_many([fold_case(t[:MAX_CHARS]) for t in texts], alone, columns)
         rows = matrix.tolist()
         return [self.probabilities(rows[i], int(known[i]), candidates[i]) for i in range(len(texts))]
 

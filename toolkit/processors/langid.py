@@ -42,7 +42,7 @@ MIXED_MIN_LETTERS = 60
 #: ... identified with at least this confidence (a quotation, not a stray name or button).
 MIXED_MIN_CONFIDENCE = 0.9
 #: ``pipe()`` scores the paragraphs of documents together up to about this many characters.
-PIPE_CHARS = 16_000
+PIPE_CHARS = 8_000
 
 
 @dataclass(slots=True)
