@@ -152,7 +152,11 @@ class NgramModel:
         self._build_hash()
 
     def _build_hash(self) -> None:
-        """Open hash table over the keys (first key per slot); colliding keys go to a sorted overflow list."""
+        """Open hash table over the keys (first key per slot); colliding keys go to a sorted overflow list.
+
+        Scoring uses :class:`_FastLookup`, built from which keys go to the overflow list; the
+        table itself is only built for models that lookup cannot pack.
+        """
         import numpy as np
 
         n = len(self.keys)
@@ -160,16 +164,21 @@ class NgramModel:
         self._shift = np.uint64(64 - bits)
         self._mul = np.uint64(_MUL)
         slots = (self.keys * self._mul) >> self._shift
-        used, first = np.unique(slots, return_index=True)
-        self._slot_keys = np.full(1 << bits, _EMPTY, dtype=np.uint64)
-        self._slot_rows = np.full(1 << bits, n, dtype=np.int32)
-        self._slot_keys[used] = self.keys[first]
-        self._slot_rows[used] = first
-        rest = np.setdiff1d(np.arange(n), first)
-        order = np.argsort(self.keys[rest])
-        self._over_keys = self.keys[rest][order]
-        self._over_rows = rest[order].astype(np.int32)
+        by_slot = np.argsort(slots, kind="stable")  # within a slot, keys (sorted) in order
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = slots[by_slot][1:] != slots[by_slot][:-1]
+        first = by_slot[starts]  # the first key of each slot
+        overflow = np.ones(n, dtype=bool)
+        overflow[first] = False
+        rest = np.flatnonzero(overflow)
         self._fast = _FastLookup.build(self.keys, rest, self.featurizer) if n else None
+        if self._fast is None:
+            self._slot_keys = np.full(1 << bits, _EMPTY, dtype=np.uint64)
+            self._slot_rows = np.full(1 << bits, n, dtype=np.int32)
+            self._slot_keys[slots[first]] = self.keys[first]
+            self._slot_rows[slots[first]] = first
+            self._over_keys = self.keys[rest]  # sorted: the keys are
+            self._over_rows = rest.astype(np.int32)
 
     def rows(self, keys: np.ndarray) -> np.ndarray:
         """Row numbers of the known keys among ``keys``: those found in their hash slot in
