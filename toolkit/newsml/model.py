@@ -142,7 +142,7 @@ class ItemModel:
 
     @property
     def wordcount(self) -> int:
-        return sum(len(p.split()) for p in self.paragraphs)
+        return len(" ".join(self.paragraphs).split())  # the words of every paragraph, one split
 
 
 @dataclass(slots=True)
@@ -402,9 +402,10 @@ def _is_translation_link(link: Link) -> bool:
 def _paragraph_langs(paragraphs: list[tuple[str, str | None]], lang: str) -> list[str | None]:
     """The language of each paragraph where it differs from the item's (a quote in a mixed document)."""
     out: list[str | None] = []
+    item_primary = langtag.primary(lang)
     for text, tag in paragraphs:
         own = langtag.canonical(tag)
-        if own is None or own == "und" or langtag.primary(own) == langtag.primary(lang):
+        if own is None or own == "und" or langtag.primary(own) == item_primary:
             out.append(None)
         else:
             out.append(langtag.with_script(own, text))
