@@ -111,3 +111,19 @@ def test_from_json_reports_position():
 def test_text_joins_paragraphs():
     doc = Document(id="a", paragraphs=[Paragraph("One."), Paragraph("Two.")])
     assert doc.text == "One.\n\nTwo."
+
+
+def test_fake_translator_for_users_tests():
+    from toolkit import Pipeline
+    from toolkit.testing import FakeTranslator, assert_valid_newsml
+
+    pipeline = Pipeline.from_names(["clean", "langid"])
+    pipeline.add(FakeTranslator(["kk-Cyrl", "ru"]), name="translate")
+    doc = pipeline.process_text("Astana hosts a forum\n\nThe forum opened today in the capital.\n\nIt lasts two days.")
+    assert sorted(doc.translations) == ["kk-Cyrl", "ru"]
+    assert doc.translations["ru"].paragraphs[0].text == "[ru] The forum opened today in the capital."
+    assert doc.translations["ru"].route == ["en", "ru"]
+    from toolkit.newsml.format import NewsMLFormat
+
+    for out in NewsMLFormat().render(doc):
+        assert_valid_newsml(out.data)

@@ -73,8 +73,16 @@ def test_iptc_text_item_keeps_feed_metadata():
 
 @pytest.mark.parametrize("name", OWN_EXAMPLES)
 def test_own_examples_parse_as_input(name):
-    (doc,) = read(shared("newsml-g2", "own-examples", name))
-    assert not doc.errors and doc.meta.guid.startswith("urn:newsml:example.kz:")
+    docs = read(shared("newsml-g2", "own-examples", name))
+    assert docs and all(not d.errors and d.meta.guid.startswith("urn:newsml:example.kz:") for d in docs)
+    if name.startswith("02_package"):  # a package follows its items that lie in the same folder
+        assert sorted(d.meta.guid for d in docs) == [
+            "urn:newsml:example.kz:20250301:a1b2c3:kk",
+            "urn:newsml:example.kz:20250301:a1b2c3:ru",
+        ]
+        assert all(any(w.code == "newsml-package-incomplete" for w in d.warnings) for d in docs)  # en, uz absent
+    else:
+        assert len(docs) == 1
 
 
 def test_wire_item_goes_through_convert_keeping_guid_version_and_catalogs(cli, tmp_path):
@@ -147,8 +155,15 @@ def test_own_items_read_back_keep_their_guids(cli, tmp_path):
     before, after = etree.fromstring(outputs[0].data), etree.fromstring(again[outputs[0].name])
     assert (after.get("guid"), after.get("version")) == (before.get("guid"), "1")
     assert xml_digest(after) == xml_digest(before)  # the same content: only the stamps are new
-    # a package file alone is reported as skipped, not failed
+    # a package follows its items in the same folder: the whole story (translations attached) again
     result = cli("convert", first / outputs[-1].name, "-o", tmp_path / "third")
+    assert result.exit_code == 0, result.output
+    assert sorted(snapshot(tmp_path / "third")) == sorted(out.name for out in outputs)
+    # a package file alone (its items elsewhere) is reported as skipped, not failed
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / outputs[-1].name).write_bytes(outputs[-1].data)
+    result = cli("convert", alone / outputs[-1].name, "-o", tmp_path / "fourth")
     assert result.exit_code == 0 and "1 skipped" in result.output
 
 

@@ -17,8 +17,13 @@ import pytest
 from toolkit.testing import assert_valid_newsml
 
 from .conftest import SAMPLES
+from .translate_helpers import models_dir, packages  # noqa: F401  (fixtures)
 
-GOOD = sorted(p for p in SAMPLES.glob("*") if p.suffix in (".txt", ".html")) + sorted((SAMPLES / "feeds").glob("*"))
+GOOD = (
+    sorted(p for p in SAMPLES.glob("*") if p.suffix in (".txt", ".html"))
+    + sorted(p for p in (SAMPLES / "feeds").glob("*") if p.is_file())
+    + [SAMPLES / "feeds" / "newsml" / "tr_item.xml", SAMPLES / "feeds" / "newsml" / "message_uz_kk.xml"]
+)
 
 
 def start_watcher(inbox: Path, outbox: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -153,8 +158,8 @@ def test_200_mixed_items_each_exactly_once(tmp_path):
     assert {p.name for p in files} == set(written)
     for path in files:
         assert_valid_newsml(path)
-    packages = [p for p in files if p.name.endswith(".package.xml")]
-    assert len(packages) == len(list((outbox / ".toolkit" / "done").glob("*.json")))
+    package_files = [p for p in files if p.name.endswith(".package.xml")]
+    assert len(package_files) == len(list((outbox / ".toolkit" / "done").glob("*.json")))
     health = [e for e in events if e.get("event") == "health"]
     assert health and health[-1]["duplicates"] > 0  # the repeated feed files
     slow = [p for p in files if b"Slowly written story" in p.read_bytes() and not p.name.endswith("package.xml")]
@@ -310,7 +315,10 @@ def test_temporary_names_are_left_alone(tmp_path, name):
 def test_copy_of_samples_dir_matches_convert(tmp_path, cli):
     """Watch and convert give the same outputs for the same files."""
     inbox = tmp_path / "inbox"
-    shutil.copytree(SAMPLES / "feeds", inbox)
+    inbox.mkdir()
+    for path in (SAMPLES / "feeds").iterdir():
+        if path.is_file():
+            shutil.copy(path, inbox / path.name)
     # JSONL: NewsML-G2 items carry the time they were made, which differs between two runs
     assert cli("convert", inbox, "-o", tmp_path / "converted", "-f", "jsonl").exit_code == 0
     proc = subprocess.run(
@@ -383,3 +391,73 @@ def test_changed_feed_entry_bumps_our_version(tmp_path):
         assert_valid_newsml(data)
         if name not in bumped:
             assert data == before[name]  # the unchanged entry is untouched
+
+
+def test_package_and_its_items_dropped_together_are_one_story_each(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    folder = SAMPLES / "feeds" / "newsml"
+    names = ["pkg_forum_package.xml", "pkg_forum_en.xml", "pkg_forum_ru.xml"]
+    for name in names:
+        drop(inbox, name, (folder / name).read_bytes())
+    proc = _run_once(inbox, outbox)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (inbox / "processed").iterdir()) == sorted(names)  # skipped is not failed
+    items = sorted(p for p in outbox.glob("*.xml") if not p.name.endswith("package.xml"))
+    guids = sorted(re.search(rb'guid="([^"]+)"', p.read_bytes()).group(1) for p in items)
+    assert guids == [b"urn:newsml:wire.example.org:20241118:forum-en", b"urn:newsml:wire.example.org:20241118:forum-ru"]
+    for path in outbox.glob("*.xml"):
+        assert_valid_newsml(path)
+
+
+def test_package_without_its_items_is_skipped_not_failed(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    drop(inbox, "pkg.xml", (SAMPLES / "feeds" / "newsml" / "pkg_forum_package.xml").read_bytes())
+    proc = _run_once(inbox, outbox)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in (inbox / "processed").iterdir()] == ["pkg.xml"]
+    assert not list(outbox.glob("*.xml"))
+
+
+def test_watch_translates_with_models_loaded_once(tmp_path, packages, models_dir, cli):  # noqa: F811
+    """`watch --to`: every item gets its translations (tiny real models, installed offline)."""
+    for key in ("kk_en", "en_ru"):
+        assert cli("models", "install", packages[key]).exit_code == 0
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    for i in range(5):
+        record = {
+            "text": f"Жаңа сауда ережелері {i}\n\nҮкімет дүйсенбі күні жаңа сауда ережелерін жариялады.",
+            "lang": "kk",
+            "guid": f"urn:test:trade:{i}",
+        }
+        drop(inbox, f"item{i}.jsonl", json.dumps(record, ensure_ascii=False).encode())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toolkit",
+            "--log-format",
+            "json",
+            "-vv",
+            "watch",
+            str(inbox),
+            "-o",
+            str(outbox),
+            "--once",
+            "--settle",
+            "0",
+            "--to",
+            "en,ru",
+        ],
+        capture_output=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    langs = sorted(p.name.split(".")[1] for p in outbox.glob("*.xml"))
+    assert langs == sorted(["kk-Cyrl", "en", "ru", "package"] * 5)
+    for path in outbox.glob("*.xml"):
+        assert_valid_newsml(path)
+    loads = [line for line in proc.stderr.decode().splitlines() if "loading translation model" in line]
+    assert len(loads) <= 2  # one per model for the life of the service, not one per item

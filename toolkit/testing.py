@@ -53,3 +53,41 @@ def assert_valid_newsml(
 def texts(docs: Iterable[Document]) -> list[list[str]]:
     """Paragraph texts of each document (handy in assertions)."""
     return [[p.text for p in d.paragraphs] for d in docs]
+
+
+class FakeTranslator:
+    """A deterministic stand-in for the ``translate`` step, for testing pipelines without models.
+
+    Each target gets a :class:`~toolkit.document.Translation` whose title and paragraphs are
+    the source texts prefixed with ``[LANG] `` (paragraph structure kept, provenance filled
+    with ``engine="fake"``), so code downstream of translation can be tested offline and fast::
+
+        pipeline = Pipeline.from_names(["clean", "langid"])
+        pipeline.add(FakeTranslator(["kk-Cyrl", "ru"]), name="translate")
+    """
+
+    name = "translate"
+
+    def __init__(self, to: Iterable[str] = ("kk-Cyrl", "ru", "uz-Latn")) -> None:
+        self.targets = list(to)
+
+    def __call__(self, doc: Document) -> Document:
+        from .document import Translation
+
+        source = doc.lang or "und"
+        translations = dict(doc.translations)
+        for lang in self.targets:
+            if lang == source:
+                continue
+            translations[lang] = Translation(
+                lang=lang,
+                title=f"[{lang}] {doc.title}" if doc.title else None,
+                paragraphs=[Paragraph(f"[{lang}] {p.text}", lang, None, 1.0) for p in doc.paragraphs],
+                source_lang=source,
+                engine="fake",
+                model="fake-translator",
+                model_version="1",
+                route=[source, lang],
+            )
+        doc.translations = translations
+        return doc

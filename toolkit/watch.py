@@ -285,7 +285,8 @@ class Watcher:
         display = f"{self.inbox.root.name}/{path.name}"
         if path.is_symlink():
             return [Document.failed_input(display, InputError("symbolic links are not accepted", path=display))]
-        return list(read_source(Source(str(path), display), self.read_options))
+        # the work folder holds exactly this batch: a package and its items claimed together go together
+        return list(read_source(Source(str(path), display, walked=True), self.read_options))
 
     def _duplicate(self, doc: Document) -> bool:
         return self.converter.outdir.is_complete(doc.id)

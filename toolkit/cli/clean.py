@@ -72,7 +72,7 @@ def command(
             summary.add(result)
             message = (result.error or {}).get("message") or "failed"
             shown = message if doc.source and doc.source in message else f"{doc.source or doc.id}: {message}"
-            click.echo(f"FAILED {shown}", err=True)
+            click.echo(f"{'SKIPPED' if doc.status == 'skipped' else 'FAILED'} {shown}", err=True)
             continue
         if explain:
             click.echo(explain_doc(doc), err=True)

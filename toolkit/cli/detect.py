@@ -64,9 +64,8 @@ def _detect_documents(
                 failed += 1
                 _error(fmt, name, doc.errors[0].message)
                 continue
-            if doc.status == "skipped":
-                _error(fmt, name, f"skipped: {doc.skipped.message if doc.skipped else ''}")
-                failed += 1
+            if doc.status == "skipped":  # deliberately not processed (e.g. read through its package)
+                click.echo(f"skipped {name}: {doc.skipped.message if doc.skipped else ''}", err=True)
                 continue
             script = _doc_script(doc)
             record: dict[str, Any] = {

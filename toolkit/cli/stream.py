@@ -15,6 +15,7 @@ from .convert import DEFAULT_FORMAT, build_config
 @click.option("-f", "--format", "fmt", default=None, help="Output format of each item. [default: newsml]")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Pipeline configuration (TOML).")
 @click.option("--steps", help="Comma-separated processor names, replacing the configured pipeline.")
+@click.option("--to", multiple=True, help="Also translate into these languages (kk,ru,uz): adds a translate step.")
 @click.option(
     "--rs",
     "separator",
@@ -29,7 +30,9 @@ from .convert import DEFAULT_FORMAT, build_config
     help="Most lines processed together when several are already waiting.",
 )
 @handle_errors
-def command(fmt: str | None, config_path: str | None, steps: str | None, separator: bool, batch_size: int) -> None:
+def command(
+    fmt: str | None, config_path: str | None, steps: str | None, to: tuple[str, ...], separator: bool, batch_size: int
+) -> None:
     """Process JSON records from stdin (one per line) and write each result as it finishes.
 
     Records are toolkit documents, ninjs items, or {"text": ...} / {"html": ...} objects.
@@ -41,7 +44,7 @@ def command(fmt: str | None, config_path: str | None, steps: str | None, separat
     from ..pipeline import Pipeline
     from ..stream import process_stream, read_lines
 
-    config = build_config(config_path, steps, batch_size)
+    config = build_config(config_path, steps, batch_size, to)
     pipeline = Pipeline.from_spec(config.pipeline_spec())
     formatter = FORMATS.create(fmt or config.output_format or DEFAULT_FORMAT, outdir=None, **config.output_options)
     out = sys.stdout

@@ -17,6 +17,7 @@ from .convert import DEFAULT_FORMAT, build_config
 @click.option("-f", "--format", "fmt", default=None, help="Output format (see `toolkit processors`). [default: newsml]")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Pipeline configuration (TOML).")
 @click.option("--steps", help="Comma-separated processor names, replacing the configured pipeline.")
+@click.option("--to", multiple=True, help="Also translate into these languages (kk,ru,uz): adds a translate step.")
 @click.option(
     "--poll",
     type=click.FloatRange(0.05),
@@ -62,6 +63,7 @@ def command(
     fmt: str | None,
     config_path: str | None,
     steps: str | None,
+    to: tuple[str, ...],
     poll: float,
     settle: float,
     batch_size: int,
@@ -85,7 +87,7 @@ def command(
     logger = logging.getLogger("toolkit")
     if logger.level > logging.INFO and logger.level < logging.ERROR:
         logger.setLevel(logging.INFO)  # the service reports each file and its health
-    config = build_config(config_path, steps, None)
+    config = build_config(config_path, steps, None, to)
     output = OutputSpec(
         outdir=outdir, format=fmt or config.output_format or DEFAULT_FORMAT, options=config.output_options
     )

@@ -12,6 +12,7 @@ Iterator[Document]``.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import json
 import os
@@ -54,6 +55,8 @@ MAX_INPUT_BYTES = 256 * 1024 * 1024
 class ReadOptions:
     encoding: str | None = None  # force an encoding for text and HTML inputs
     max_bytes: int = MAX_INPUT_BYTES
+    origin: str | None = None  # path of the file being read (set by read_source; None for stdin)
+    whole_folder: bool = False  # every file of the origin's folder is read in this run (a directory walk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class Source:
     path: str | None
     display: str
     supported: bool = True  # False: a file met in a directory walk that no reader handles
+    walked: bool = False  # met in a directory walk or a glob: its folder is read as a whole
 
     @property
     def is_stdin(self) -> bool:
@@ -108,7 +112,7 @@ def iter_sources(inputs: Iterable[str], *, exclude: Iterable[str | os.PathLike[s
                     real = os.path.realpath(match)
                     if real not in seen:
                         seen.add(real)
-                        yield Source(match, match, _supported(match))
+                        yield Source(match, match, _supported(match), walked=True)
         else:
             raise ConfigError(f"input not found: {item}")
 
@@ -126,7 +130,7 @@ def _walk(root: str, excluded: set[str], seen: set[str]) -> Iterator[Source]:
             if real in seen or not os.path.isfile(path):
                 continue
             seen.add(real)
-            yield Source(path, path, _supported(path))
+            yield Source(path, path, _supported(path), walked=True)
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -143,6 +147,8 @@ def read_source(
 ) -> Iterator[Document]:
     """Read one source into documents; failures become failed documents."""
     options = options or ReadOptions()
+    if source.path is not None:
+        options = dataclasses.replace(options, origin=source.path, whole_folder=source.walked)
     try:
         data = _read_bytes(source, options, stdin)
         if source.is_stdin:

@@ -13,7 +13,11 @@ item can be written again faithfully.
   own ``--bundle`` output reads back losslessly;
 * a ``newsItem`` gives one document (a translation read alone keeps its link and is
   written again as a translation, without a package);
-* a ``packageItem`` alone has no content: it gives a skipped document that says so.
+* a ``packageItem`` read from a folder follows its ``itemRef``s to the items in the same
+  folder (matched by guid) and gives their stories, translations attached. When the whole
+  folder is read in one run (a directory walk, a glob, a watcher's batch), those item files
+  are skipped on their own ("read through its packageItem"), so each story is emitted
+  once. A package whose items are not at hand is a skipped document.
 
 Only text items (``ninat:text``) are converted; other items (pictures, ...) are skipped.
 Parsing goes through :func:`~toolkit.newsml.xmlsafe.parse_xml`: DTDs and entities are
@@ -24,12 +28,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from ..document import Document, Paragraph, Translation, content_id
-from ..errors import UnsupportedInputError
+from ..errors import ToolkitError, UnsupportedInputError
 from ..feeds.items import given, item_id
 from ..text import normalize_line, split_blocks
 from . import langtag
@@ -66,12 +71,18 @@ def read_newsml(data: bytes, source: str, options: ReadOptions) -> Iterator[Docu
     if etree.QName(root).namespace != NAR:
         raise UnsupportedInputError(f"<{name}> is not in the NewsML-G2 namespace {NAR}", path=source)
     encoding = root.getroottree().docinfo.encoding or "utf-8"
+    folder = _folder_of(options)
     if name == "newsItem":
-        yield item_document(root, source, encoding)
+        doc = item_document(root, source, encoding)
+        whole = getattr(options, "whole_folder", False)
+        package = folder.package_of(doc.meta.guid) if whole and folder is not None and doc.meta.guid else None
+        if package is not None and doc.status == "ok":
+            doc.skip("newsml-in-package", f"read through its packageItem {package}", processor=PROCESSOR)
+        yield doc
     elif name == "newsMessage":
         yield from message_documents(root, source, encoding)
     else:
-        yield package_document(root, source)
+        yield from package_documents(root, source, folder)
 
 
 def _other_xml(data: bytes, source: str, options: ReadOptions, name: str | None) -> Iterator[Document]:
@@ -272,21 +283,114 @@ def item_document(item: etree._Element, source: str, encoding: str = "utf-8") ->
 
 
 def package_document(package: etree._Element, source: str) -> Document:
-    """A packageItem alone: a skipped document (it has no content of its own)."""
+    """A packageItem whose items are not at hand: a skipped document (no content of its own)."""
     guid = (package.get("guid") or "").strip()
     doc = Document.from_text("", source=source, id=content_id(guid) if guid else None)
     doc.meta.guid = guid or None
     version = (package.get("version") or "1").strip()
     doc.meta.version = int(version) if version.isdigit() and int(version) > 0 else None
-    refs = [el.get("residref") for el in package.iter(q("itemRef")) if el.get("residref")]
+    refs = _item_refs(package)
     doc.meta.extra["newsml"] = {"item_class": "ninat:composite", "item_refs": refs}
     doc.skip(
         "newsml-package",
-        f"a packageItem has no content of its own ({len(refs)} item reference(s)): read its items, "
-        "or a newsMessage that carries them (--bundle)",
+        f"a packageItem has no content of its own ({len(refs)} item reference(s)) and none of its items "
+        "is in the same folder: drop the items with it, or send a newsMessage that carries them",
         processor=PROCESSOR,
     )
     return doc
+
+
+def _item_refs(package: etree._Element) -> list[str]:
+    return list(dict.fromkeys(el.get("residref").strip() for el in package.iter(q("itemRef")) if el.get("residref")))
+
+
+def package_documents(package: etree._Element, source: str, folder: _Folder | None) -> Iterator[Document]:
+    """The stories of a ``packageItem`` whose items lie in the same folder (followed by guid)."""
+    refs = _item_refs(package)
+    found = [(ref, folder.item_path(ref)) for ref in refs] if folder is not None else []
+    paths = [(ref, path) for ref, path in found if path is not None]
+    if not paths:
+        yield package_document(package, source)
+        return
+    docs: list[Document] = []
+    for _ref, path in paths:
+        data = path.read_bytes()
+        where = f"{source}#{path.name}"
+        try:
+            item = parse_xml(data, where)
+        except ToolkitError as exc:
+            yield Document.failed_input(where, exc)
+            continue
+        docs.append(item_document(item, where, item.getroottree().docinfo.encoding or "utf-8"))
+    missing = [ref for ref, path in found if path is None]
+    stories = list(_stories(docs))
+    for doc in stories:
+        doc.meta.extra.setdefault("newsml", {})["package"] = (package.get("guid") or "").strip() or None
+        if missing:
+            doc.warn(
+                "newsml-package-incomplete",
+                f"{len(missing)} item(s) of the package are not in its folder: {', '.join(missing[:5])}",
+                processor=PROCESSOR,
+            )
+    yield from stories
+
+
+class _Folder:
+    """The NewsML-G2 files of one folder, indexed by the guid of their root (built once per state)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.items: dict[str, Path] = {}
+        self.packaged: dict[str, str] = {}  # item guid -> the guid of a package that references it
+        for path in sorted(directory.glob("*.xml")):
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(8192)
+            except OSError:
+                continue
+            match = _ROOT_GUID.search(_strip_comments(head))
+            if not match:
+                continue
+            root, guid = match.group(1).decode("ascii"), match.group(2).decode("utf-8", "replace").strip()
+            if root == "newsItem" and guid:
+                self.items.setdefault(guid, path)
+            elif root == "packageItem" and guid:
+                try:
+                    data = path.read_bytes()[: 1 << 20]
+                except OSError:
+                    continue
+                for ref in _RESIDREF.findall(data):
+                    self.packaged.setdefault(ref.decode("utf-8", "replace").strip(), guid)
+
+    def item_path(self, guid: str) -> Path | None:
+        return self.items.get(guid)
+
+    def package_of(self, guid: str) -> str | None:
+        return self.packaged.get(guid) if guid in self.items else None
+
+
+_ROOT_GUID = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(newsItem|packageItem)\b[^>]*?\sguid\s*=\s*[\"']([^\"']+)[\"']")
+_RESIDREF = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?itemRef\b[^>]*?\sresidref\s*=\s*[\"']([^\"']+)[\"']")
+_FOLDERS: dict[tuple[str, int, int], _Folder] = {}
+
+
+def _folder_of(options: ReadOptions) -> _Folder | None:
+    """The index of the folder the input came from (None for stdin and messages)."""
+    origin = getattr(options, "origin", None)
+    if not origin:
+        return None
+    directory = Path(origin).parent
+    try:
+        st = directory.stat()
+        count = sum(1 for _ in directory.glob("*.xml"))
+    except OSError:
+        return None
+    key = (str(directory.resolve()), st.st_mtime_ns, count)
+    folder = _FOLDERS.get(key)
+    if folder is None:
+        if len(_FOLDERS) > 64:
+            _FOLDERS.clear()
+        folder = _FOLDERS[key] = _Folder(directory)
+    return folder
 
 
 def _as_translation(doc: Document, source_lang: str | None) -> Translation:
@@ -327,6 +431,14 @@ def message_documents(message: etree._Element, source: str, encoding: str = "utf
                 extra["catalog_refs"] = list(dict.fromkeys([*header_refs, *extra.get("catalog_refs", [])]))
                 extra["schemes"] = [*header_schemes, *extra.get("schemes", [])]
             docs.append(doc)
+    if not docs:
+        refs = sum(1 for el in items if el.tag == q("packageItem"))
+        raise UnsupportedInputError(f"the newsMessage holds no newsItem ({refs} package(s))", path=source)
+    yield from _stories(docs)
+
+
+def _stories(docs: list[Document]) -> Iterator[Document]:
+    """Originals with their translations attached (a translation whose source is among ``docs``)."""
     by_guid = {d.meta.guid: d for d in docs if d.meta.guid}
     attached: set[int] = set()
     for doc in docs:
@@ -347,9 +459,6 @@ def message_documents(message: etree._Element, source: str, encoding: str = "utf
             for lang, tr in sorted(doc.translations.items()):
                 texts.append("\n".join([lang, tr.title or "", *(p.text for p in tr.paragraphs)]))
             doc.id = item_id(doc.meta.guid, doc.meta.version, doc.title, "\n\n".join(texts))
-    if not docs:
-        refs = sum(1 for el in items if el.tag == q("packageItem"))
-        raise UnsupportedInputError(f"the newsMessage holds no newsItem ({refs} package(s))", path=source)
     for doc in docs:
         if id(doc) not in attached:
             yield doc

@@ -60,6 +60,7 @@ def load_translator(
     with _LOCK:
         translator = _TRANSLATORS.get(key)
         if translator is None:
+            log.info("loading translation model %s", model_dir, extra={"event": "model-load", "model": str(model_dir)})
             try:
                 translator = ctranslate2.Translator(
                     str(model_dir),
