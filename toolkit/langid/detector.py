@@ -103,6 +103,10 @@ class LanguageIdentifier:
     def __repr__(self) -> str:
         return f"LanguageIdentifier(engine={self.engine_name!r}, languages={len(self.allowed)})"
 
+    def load(self) -> None:
+        """Load every model the engine may use now (otherwise each loads on its first use)."""
+        self._engine.load()
+
     def identify(self, text: str) -> Detection:
         """The language of ``text`` (never raises for odd input: empty text is ``und``)."""
         if not text or not isinstance(text, str):
@@ -205,8 +209,11 @@ _OPEN_CODES = {"zh-cn": "zh-Hans", "zh-tw": "zh-Hant"}
 def get_identifier(
     engine: str = "auto", languages: tuple[str, ...] | None = None, min_letters: int = DEFAULT_MIN_LETTERS
 ) -> LanguageIdentifier:
-    """A shared identifier per option set (models are loaded once per process anyway)."""
-    return LanguageIdentifier(engine, languages=languages, min_letters=min_letters)
+    """A shared identifier per option set, its models loaded on first use (all of them: the
+    one-text helpers below answer in steady time from their first call on)."""
+    identifier = LanguageIdentifier(engine, languages=languages, min_letters=min_letters)
+    identifier.load()
+    return identifier
 
 
 def identify(text: str, engine: str = "auto") -> Detection:

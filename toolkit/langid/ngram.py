@@ -154,39 +154,56 @@ class NgramModel:
     def _build_hash(self) -> None:
         """Open hash table over the keys (first key per slot); colliding keys go to a sorted overflow list.
 
-        Scoring uses :class:`_FastLookup`, built from which keys go to the overflow list; the
-        table itself is only built for models that lookup cannot pack.
+        Batches are scored with :class:`_FastLookup`, built from which keys go to the overflow
+        list; the table itself is built on first use (single texts, and models that lookup
+        cannot pack).
         """
         import numpy as np
 
         n = len(self.keys)
-        bits = max(10, math.ceil(math.log2(max(n, 1) * 5)))
-        self._shift = np.uint64(64 - bits)
+        self._bits = max(10, math.ceil(math.log2(max(n, 1) * 5)))
+        self._shift = np.uint64(64 - self._bits)
         self._mul = np.uint64(_MUL)
+        self._slot_keys: np.ndarray | None = None
+        _, _, rest = self._slot_owners()
+        self._fast = _FastLookup.build(self.keys, rest, self.featurizer) if n else None
+
+    def _slot_owners(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(slot of each key, the keys first in their slot, the others: the overflow list)."""
+        import numpy as np
+
         slots = (self.keys * self._mul) >> self._shift
         by_slot = np.argsort(slots, kind="stable")  # within a slot, keys (sorted) in order
-        starts = np.ones(n, dtype=bool)
+        starts = np.ones(len(self.keys), dtype=bool)
         starts[1:] = slots[by_slot][1:] != slots[by_slot][:-1]
-        first = by_slot[starts]  # the first key of each slot
-        overflow = np.ones(n, dtype=bool)
+        first = by_slot[starts]
+        overflow = np.ones(len(self.keys), dtype=bool)
         overflow[first] = False
-        rest = np.flatnonzero(overflow)
-        self._fast = _FastLookup.build(self.keys, rest, self.featurizer) if n else None
-        if self._fast is None:
-            self._slot_keys = np.full(1 << bits, _EMPTY, dtype=np.uint64)
-            self._slot_rows = np.full(1 << bits, n, dtype=np.int32)
-            self._slot_keys[slots[first]] = self.keys[first]
-            self._slot_rows[slots[first]] = first
-            self._over_keys = self.keys[rest]  # sorted: the keys are
-            self._over_rows = rest.astype(np.int32)
+        return slots, first, np.flatnonzero(overflow)
+
+    def _table(self) -> None:
+        """Build the hash table itself (once)."""
+        import numpy as np
+
+        if self._slot_keys is not None:
+            return
+        n = len(self.keys)
+        slots, first, rest = self._slot_owners()
+        slot_rows = np.full(1 << self._bits, n, dtype=np.int32)
+        slot_rows[slots[first]] = first
+        self._slot_rows = slot_rows
+        self._over_keys = self.keys[rest]  # sorted: the keys are
+        self._over_rows = rest.astype(np.int32)
+        slot_keys = np.full(1 << self._bits, _EMPTY, dtype=np.uint64)
+        slot_keys[slots[first]] = self.keys[first]
+        self._slot_keys = slot_keys  # last: the table is complete once this is set
 
     def rows(self, keys: np.ndarray) -> np.ndarray:
         """Row numbers of the known keys among ``keys``: those found in their hash slot in
         key order, then those found in the overflow list, in key order."""
         import numpy as np
 
-        if self._fast is not None:
-            return self._fast.rows_at(keys)[0]
+        self._table()
         slots = (keys * self._mul) >> self._shift
         found = self._slot_keys[slots]
         hit = found == keys
@@ -205,8 +222,7 @@ class NgramModel:
         """(row numbers, positions in ``keys``) of the known keys among ``keys`` (in the order of :meth:`rows`)."""
         import numpy as np
 
-        if self._fast is not None:
-            return self._fast.rows_at(keys)
+        self._table()
         slots = (keys * self._mul) >> self._shift
         found = self._slot_keys[slots]
         hit = found == keys
@@ -318,7 +334,7 @@ class NgramModel:
         """(log-likelihood per label, number of known n-grams) of model text."""
         import numpy as np
 
-        rows = self._fast.text_rows([text])[0] if self._fast is not None else self.rows(self.featurizer.keys(text))
+        rows = self.rows(self.featurizer.keys(text))  # fewer numpy calls than the batch lookup: one text is short
         if not len(rows):
             return np.zeros(len(self.labels), dtype=np.float32), 0
         return np.ones(len(rows), dtype=np.float32) @ self.weights.take(rows, axis=0), len(rows)
@@ -530,24 +546,6 @@ class _FastLookup:
                 np.bitwise_or(key, self.tags[n + 1], out=q[:, n - 2])
             grid[:, 2:] = self._find(q.ravel()).reshape(n_pos, m - 2)
         return grid.ravel()
-
-    def rows_at(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``NgramModel.rows_at`` for keys in the model's format."""
-        import numpy as np
-
-        keys = np.asarray(keys, dtype=np.uint64)
-        order = keys >> np.uint64(ORDER_SHIFT)
-        chars = keys & np.uint64((1 << ORDER_SHIFT) - 1)
-        codes = np.full(len(keys), -1, dtype=np.int64)
-        for n, table in ((1, self.uni), (2, self.bi)):
-            sel = np.flatnonzero((order == np.uint64(n)) & (chars < np.uint64(len(table))))
-            codes[sel] = table.take(chars[sel].view(np.int64))
-        sel = np.flatnonzero((order >= np.uint64(3)) & (order <= np.uint64(self.max_order)))
-        sel = sel[chars[sel] < np.uint64(1 << self.ORDER_BITS)]
-        codes[sel] = self._find(chars[sel] | (order[sel] << np.uint64(self.ORDER_BITS)))
-        direct = np.flatnonzero(codes >= 0)
-        late = np.flatnonzero(codes < -1)
-        return np.concatenate((codes[direct], -2 - codes[late])).astype(np.int32), np.concatenate((direct, late))
 
     def text_rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the known n-grams of each model text, concatenated in the order of the
