@@ -438,7 +438,7 @@ class _FastLookup:
     * the character ids of all the texts of a batch come from one encoded string.
 
     :meth:`build` returns None for models it cannot pack (n-grams longer than 5
-    characters, a million keys or more); those use the model's own table.
+    characters, half a million keys or more); those use the model's own table.
     """
 
     ORDER_BITS = 40  # the n-gram's characters (8 bits each, at most 5) below, its order above
