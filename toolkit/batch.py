@@ -17,7 +17,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,15 +226,26 @@ def convert(
             on_result(result)
         return fail_fast and result.status == "failed"
 
+    # With a pool, what is known while reading (unreadable inputs, documents already done)
+    # waits in `met` and is reported just before the results of the batch being read, so
+    # results (and failures.jsonl) come in the same order whatever the number of jobs.
+    met: list[DocResult] | None = [] if converter_local is None else None
+
     def pending_docs() -> Iterator[Document]:
         for doc in _documents(sources, read_options, summary):
             if doc.status != "ok":  # unreadable input: report it here, it never reaches a worker
-                if report(result_of(doc)):
+                if met is not None and not fail_fast:
+                    met.append(result_of(doc))
+                elif report(result_of(doc)):
                     summary.stopped_early = True
                     return
                 continue
             if resume and probe.is_complete(doc.id):
-                report(DocResult(doc.source, doc.id, "resumed"))
+                done = DocResult(doc.source, doc.id, "resumed")
+                if met is not None:
+                    met.append(done)
+                else:
+                    report(done)
                 continue
             yield doc
 
@@ -245,7 +256,8 @@ def convert(
                 summary.stopped_early = True
                 break
     else:
-        _run_pool(batches, pipeline, output, jobs, fail_fast, report, summary)
+        assert met is not None
+        _run_pool(batches, met, pipeline, output, jobs, fail_fast, report, summary)
 
     summary.seconds = time.perf_counter() - started
     try:
@@ -257,6 +269,7 @@ def convert(
 
 def _run_pool(
     batches: Iterator[list[Document]],
+    met: list[DocResult],
     pipeline: PipelineSpec,
     output: OutputSpec,
     jobs: int,
@@ -264,37 +277,38 @@ def _run_pool(
     report: Callable[[DocResult], bool],
     summary: BatchSummary,
 ) -> None:
+    """Feed batches to the workers, at most ``2 * jobs`` at a time (memory stays flat), and
+    report their results in input order (each batch's after what was met reading it)."""
     with ProcessPoolExecutor(
         max_workers=jobs, initializer=_init_worker, initargs=(pipeline, output, fail_fast)
     ) as pool:
-        in_flight: deque[Future[list[DocResult]]] = deque()
+        in_flight: deque[tuple[list[DocResult], Future[list[DocResult]]]] = deque()
+
+        def report_oldest() -> bool:
+            before, future = in_flight.popleft()
+            stop = False
+            for result in (*before, *future.result()):
+                stop = report(result) or stop
+            return stop
+
         stop = False
         for batch in batches:
-            in_flight.append(pool.submit(_work, batch))
-            if len(in_flight) >= 2 * jobs:  # bounded: memory stays flat
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                stop = _collect(in_flight, done, report)
+            in_flight.append((met[:], pool.submit(_work, batch)))
+            met.clear()
+            if len(in_flight) >= 2 * jobs:
+                stop = report_oldest()
                 if stop:
                     break
         while in_flight and not stop:
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            stop = _collect(in_flight, done, report)
+            stop = report_oldest()
         if stop:
             summary.stopped_early = True
-            for fut in in_flight:
+            for _, fut in in_flight:
                 fut.cancel()
-
-
-def _collect(
-    in_flight: deque[Future[list[DocResult]]], done: set[Future[list[DocResult]]], report: Callable[[DocResult], bool]
-) -> bool:
-    stop = False
-    for fut in list(in_flight):
-        if fut in done:
-            in_flight.remove(fut)
-            for result in fut.result():
-                stop = report(result) or stop
-    return stop
+        else:
+            for result in met:  # met after the last batch
+                report(result)
+            met.clear()
 
 
 def write_failures(outdir: str | os.PathLike[str], failures: list[DocResult]) -> Path | None:

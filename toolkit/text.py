@@ -45,10 +45,15 @@ def json_dumps(obj: Any, **kwargs: Any) -> str:
     from a file name that is not UTF-8, ``\\ud800`` from JSON input): the result always encodes
     to UTF-8, and reads back to the same value."""
     kwargs.setdefault("ensure_ascii", False)
-    text = json.dumps(obj, **kwargs)
+    return escape_surrogates(json.dumps(obj, **kwargs))
+
+
+def escape_surrogates(text: str) -> str:
+    """JSON text with lone surrogates written as ``\\uXXXX`` escapes (outside strings
+    ``json.dumps`` writes ASCII, so only string content changes)."""
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError:  # outside strings json.dumps writes ASCII: only string content is escaped
+    except UnicodeEncodeError:
         text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
 

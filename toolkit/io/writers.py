@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from ..document import Document
 from ..errors import OutputError
-from ..text import json_dumps
+from ..text import escape_surrogates
 
 MANIFEST_DIR = ".toolkit"
 _MAX_NAME = 120
@@ -113,18 +113,30 @@ def _os_error(exc: OSError, path: Path | str) -> OutputError:
     return OutputError(f"cannot write: {reason}", path=str(path))
 
 
+def _create_temp(target: Path) -> tuple[int, str]:
+    """Create an empty temporary file beside ``target`` (``.NAME.PID.RANDOM.tmp``, mode 0600)."""
+    prefix = f".{target.name[:40]}.{os.getpid()}."
+    try:
+        return tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=target.parent)
+    except FileNotFoundError:  # the folder first (rare: once per folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=target.parent)
+
+
 def _stage(target: Path, data: bytes) -> str:
     """Write ``data`` to a temporary file beside ``target`` (no fsync); return its path."""
-    directory = target.parent
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=directory)
+        fd, tmp = _create_temp(target)
     except OSError as exc:
         raise _os_error(exc, target) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), _file_mode())
-            fh.write(data)
+        try:
+            os.fchmod(fd, _file_mode())
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -216,6 +228,8 @@ class Format(Protocol):
 
 
 def _check_relative(name: str) -> str:
+    if name not in ("", ".", "..") and not any(sep in name for sep in "/\\:"):
+        return name  # one plain component (the usual case): nothing to resolve
     parts = Path(name).parts
     if not parts or Path(name).is_absolute() or any(p in ("..", ".", "") for p in parts):
         raise OutputError(f"refusing to write outside the output directory: {name!r}")
@@ -315,21 +329,34 @@ class OutputDir:
             _fsync_dir(self.root)
         for i, ((doc, _), result) in enumerate(zip(items, results, strict=True)):
             if isinstance(result, list):
-                manifest: dict[str, Any] = {
-                    "id": doc.id,
-                    "source": doc.source,
-                    "fingerprint": self.fingerprint,
-                    "outputs": result,
-                }
                 try:  # no fsync: an unreadable manifest only means "do it again"
                     atomic_write(
                         self.manifest_path(doc.id),
-                        json_dumps(manifest, indent=1) + "\n",
+                        escape_surrogates(_manifest_json(doc.id, doc.source, self.fingerprint, result)),
                         fsync=False,
                     )
                 except OutputError as exc:
                     results[i] = exc
         return results
+
+
+def _manifest_json(doc_id: str, source: str | None, fingerprint: str, outputs: list[str]) -> str:
+    """``json.dumps(manifest, ensure_ascii=False, indent=1) + "\\n"``, without the pure-Python
+    encoder that ``indent`` selects (same text)."""
+    manifest: dict[str, Any] = {"id": doc_id, "source": source, "fingerprint": fingerprint, "outputs": outputs}
+    if not all(isinstance(v, str) for v in (doc_id, fingerprint, *outputs)) or not isinstance(
+        source, (str, type(None))
+    ):
+        return json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
+    enc = _JSON.encode
+    listed = "[\n  " + ",\n  ".join(map(enc, outputs)) + "\n ]" if outputs else "[]"
+    return (
+        f'{{\n "id": {enc(doc_id)},\n "source": {enc(source)},\n "fingerprint": {enc(fingerprint)},'
+        f'\n "outputs": {listed}\n}}\n'
+    )
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def _discard(temps: list[tuple[str, Path]]) -> None:

@@ -53,6 +53,13 @@ class Detection:
         }
 
 
+def _best_first(item: tuple[str, float]) -> tuple[float, str]:
+    return -item[1], item[0]
+
+
+_TAGS = {label: tag_of(label) for label in LABELS}
+
+
 def _und(analysis: Analysis | None = None) -> Detection:
     if analysis is None:
         return Detection(UND, 0.0, None, 0)
@@ -96,6 +103,10 @@ class LanguageIdentifier:
     def __repr__(self) -> str:
         return f"LanguageIdentifier(engine={self.engine_name!r}, languages={len(self.allowed)})"
 
+    def load(self) -> None:
+        """Load every model the engine may use now (otherwise each loads on its first use)."""
+        self._engine.load()
+
     def identify(self, text: str) -> Detection:
         """The language of ``text`` (never raises for odd input: empty text is ``und``)."""
         if not text or not isinstance(text, str):
@@ -111,7 +122,7 @@ class LanguageIdentifier:
     def _decide(self, prepared: str, analysis: Analysis, scores: dict[str, float]) -> Detection:
         if not scores:
             return _und(analysis)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(scores.items(), key=_best_first)
         label, confidence = ranked[0]
         odd = analysis.odd_letters(label)
         if odd:  # letters the guess cannot explain: another language, or names and quotations?
@@ -121,8 +132,10 @@ class LanguageIdentifier:
             confidence *= max(0.05, 1.0 - ODD_LETTER_PENALTY * odd / analysis.script_letters)
         if confidence < self.min_confidence:
             return _und(analysis)
-        alternatives = tuple((tag_of(lb), p) for lb, p in ranked[:3] if p > 0)
-        return Detection(tag_of(label), confidence, LANGUAGES[label].script, analysis.letters, alternatives)
+        alternatives = tuple((_TAGS.get(lb) or tag_of(lb), p) for lb, p in ranked[:3] if p > 0)
+        return Detection(
+            _TAGS.get(label) or tag_of(label), confidence, LANGUAGES[label].script, analysis.letters, alternatives
+        )
 
     def _open_result(self, found: tuple[str, float], analysis: Analysis) -> Detection:
         code, prob = found
@@ -150,11 +163,18 @@ class LanguageIdentifier:
         """The BCP 47 tag alone."""
         return self.identify(text).lang
 
-    def identify_many(self, texts: Sequence[str]) -> list[Detection]:
-        """``identify`` of every text; engines that can score a batch in one pass do so."""
+    def identify_many(self, texts: Sequence[str], alone: Sequence[bool] | None = None) -> list[Detection]:
+        """``identify`` of every text; engines that can score a batch in one pass do so.
+
+        Scores summed in one pass round (in float32) a little differently from the same
+        scores summed for one text; ``alone[i]`` makes text ``i`` get exactly what
+        ``identify(texts[i])`` gives, still in the shared pass.
+        """
         score_many = getattr(self._engine, "score_many", None)
         if score_many is None or len(texts) < 2:
             return [self.identify(t) for t in texts]
+        if alone is not None and len(alone) != len(texts):
+            raise ValueError("alone must have one flag per text")
         results: list[Detection | None] = [None] * len(texts)
         pending: list[tuple[int, str, Analysis]] = []
         for i, text in enumerate(texts):
@@ -170,7 +190,12 @@ class LanguageIdentifier:
             else:
                 pending.append((i, prepared, analysis))
         if pending:
-            all_scores = score_many([p for _, p, _ in pending], [a.candidates for _, _, a in pending])
+            flags = [bool(alone[i]) for i, _, _ in pending] if alone is not None else None
+            all_scores = (
+                score_many([p for _, p, _ in pending], [a.candidates for _, _, a in pending], flags)
+                if flags is not None and any(flags)
+                else score_many([p for _, p, _ in pending], [a.candidates for _, _, a in pending])
+            )
             for (i, prepared, analysis), scores in zip(pending, all_scores, strict=True):
                 results[i] = self._decide(prepared, analysis, scores)
         return [r for r in results if r is not None]
@@ -184,8 +209,11 @@ _OPEN_CODES = {"zh-cn": "zh-Hans", "zh-tw": "zh-Hant"}
 def get_identifier(
     engine: str = "auto", languages: tuple[str, ...] | None = None, min_letters: int = DEFAULT_MIN_LETTERS
 ) -> LanguageIdentifier:
-    """A shared identifier per option set (models are loaded once per process anyway)."""
-    return LanguageIdentifier(engine, languages=languages, min_letters=min_letters)
+    """A shared identifier per option set, its models loaded on first use (all of them: the
+    one-text helpers below answer in steady time from their first call on)."""
+    identifier = LanguageIdentifier(engine, languages=languages, min_letters=min_letters)
+    identifier.load()
+    return identifier
 
 
 def identify(text: str, engine: str = "auto") -> Detection:

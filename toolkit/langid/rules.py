@@ -194,7 +194,11 @@ _LAT_BYTES = bytes(range(65, 91)) + bytes(range(97, 123)) + bytes(range(0xC3, 0x
 
 def _letter_counts(text: str, special: frozenset[str] = frozenset()) -> tuple[dict[str, int], dict[str, int]]:
     """(count per lower-case letter of ``special``, letters per script)."""
-    lowered = text.lower()
+    return _letter_counts_of(text, text.lower(), special)
+
+
+def _letter_counts_of(text: str, lowered: str, special: frozenset[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """:func:`_letter_counts` given ``text.lower()``."""
     scripts: dict[str, int] = {}
     if _USUAL.search(text) is None:
         data = text.encode("utf-8", "surrogatepass")
@@ -240,9 +244,20 @@ def _pool(allowed: tuple[str, ...], script: str) -> tuple[str, ...]:
     return tuple(label for label in allowed if LANGUAGES[label].script == script)
 
 
+@functools.lru_cache(maxsize=256)
+def _foreign_index(pool: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """letter -> positions in ``pool`` of the labels it is foreign to."""
+    return {
+        ch: tuple(i for i, label in enumerate(pool) if label in labels)
+        for ch, labels in _FOREIGN_TO.items()
+        if any(label in labels for label in pool)
+    }
+
+
 def analyse(text: str, allowed: tuple[str, ...] = LABELS) -> Analysis:
     """Script and candidate languages of a prepared text (see :func:`.normalize.prepare`)."""
-    counts, scripts = _letter_counts(text, _RELEVANT)
+    lowered = text.lower()
+    counts, scripts = _letter_counts_of(text, lowered, _RELEVANT)
     letters = sum(scripts.values())
     if not letters:
         return Analysis(0, None, 0)
@@ -267,16 +282,17 @@ def analyse(text: str, allowed: tuple[str, ...] = LABELS) -> Analysis:
         if "ä" in counts and ("ı" in counts or "ğ" in counts or "q" in text or "Q" in text):
             markers["kk_Latn"] = markers.get("kk_Latn", 0) + counts["ä"]
     pool = _pool(allowed, script)
-    unknown = len(_UNKNOWN[script].findall(text.lower())) if not text.isascii() else 0
+    unknown = len(_UNKNOWN[script].findall(lowered)) if not text.isascii() else 0
     threshold = max(MIN_FOREIGN, MIN_FOREIGN_SHARE * script_letters)
     if sum(counts.values()) < threshold:  # too few unusual letters to rule anything out
         return Analysis(letters, script, script_letters, scripts, pool, (), markers, counts, unknown)
-    foreign: dict[str, int] = {}
+    foreign = [0] * len(pool)  # letters foreign to each label of the pool
+    index = _foreign_index(pool)
     for ch, n in counts.items():
-        for label in _FOREIGN_TO.get(ch, ()):
-            foreign[label] = foreign.get(label, 0) + n
-    keep = [label for label in pool if foreign.get(label, 0) < threshold]
-    excluded = [label for label in pool if foreign.get(label, 0) >= threshold]
+        for i in index.get(ch, ()):
+            foreign[i] += n
+    keep = [label for label, f in zip(pool, foreign, strict=True) if f < threshold]
+    excluded = [label for label, f in zip(pool, foreign, strict=True) if f >= threshold]
     if not keep:  # never rule everything out
         keep, excluded = list(pool), []
     return Analysis(letters, script, script_letters, scripts, tuple(keep), tuple(excluded), markers, counts, unknown)

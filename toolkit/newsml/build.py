@@ -16,6 +16,7 @@ the same element.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -145,16 +146,30 @@ def _root(name: str, guid: str, version: int, lang: str, rtl: bool = False) -> e
     return root
 
 
-def _catalogs(root: etree._Element, refs: Sequence[str] = (), schemes: Sequence[tuple[str, str]] = ()) -> None:
-    """IPTC's catalog, our own schemes, and any others an item read back relied on."""
-    _sub(root, "catalogRef", href=IPTC_CATALOG)
-    for href in refs:
-        _sub(root, "catalogRef", href=href)
-    catalog = _sub(root, "catalog")
+def _own_catalog() -> etree._Element:
+    """The ``catalog`` of our own schemes (built once; items get copies)."""
+    holder = etree.Element(_T["newsItem"], nsmap=_NSMAP)  # the same namespace context as an item
+    catalog = _sub(holder, "catalog")
     for scheme in OWN_SCHEMES:
         el = _sub(catalog, "scheme", alias=scheme.alias, uri=scheme.uri)
         _sub(el, "name", scheme.name, **{XML_LANG: "en"})
         _sub(el, "definition", scheme.definition, **{XML_LANG: "en"})
+    return catalog
+
+
+_OWN_CATALOG: etree._Element | None = None
+
+
+def _catalogs(root: etree._Element, refs: Sequence[str] = (), schemes: Sequence[tuple[str, str]] = ()) -> None:
+    """IPTC's catalog, our own schemes, and any others an item read back relied on."""
+    global _OWN_CATALOG
+    _sub(root, "catalogRef", href=IPTC_CATALOG)
+    for href in refs:
+        _sub(root, "catalogRef", href=href)
+    if _OWN_CATALOG is None:
+        _OWN_CATALOG = _own_catalog()
+    catalog = copy.deepcopy(_OWN_CATALOG)  # a C-level copy: cheaper than building it again
+    root.append(catalog)
     for alias, uri in schemes:
         _sub(catalog, "scheme", alias=alias, uri=uri)
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _TAG = re.compile(
@@ -46,6 +47,13 @@ def canonical(tag: str | None) -> str | None:
     """The tag with canonical subtag case, or None when it is not a tag we can use."""
     if not tag or not isinstance(tag, str):  # meta.extra of a document read from JSON may hold anything
         return None
+    if type(tag) is str:  # a handful of distinct tags in a whole batch
+        return _canonical(tag)
+    return _canonical.__wrapped__(tag)
+
+
+@functools.lru_cache(maxsize=1024)
+def _canonical(tag: str) -> str | None:
     match = _TAG.match(tag.strip().replace("_", "-"))
     if match is None:
         return None

@@ -37,6 +37,7 @@ MAX_HEADLINE = 300
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _RUNS = re.compile(r"[ \t\r\n]+")
 _BLANKS = re.compile(r"[\t\r\n]|  ")  # something for _RUNS to do
+_TABS_OR_DOUBLE_SPACES = re.compile(r"[\t\r]|  ")  # _BLANKS but for newlines
 #: Anything strip_controls or _SURROGATES would remove (a quick test before the substitutions).
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff\ud800-\udfff]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
@@ -141,7 +142,7 @@ class ItemModel:
 
     @property
     def wordcount(self) -> int:
-        return sum(len(p.split()) for p in self.paragraphs)
+        return len(" ".join(self.paragraphs).split())  # the words of every paragraph, one split
 
 
 @dataclass(slots=True)
@@ -187,6 +188,18 @@ class _Cleaner:
         if _BLANKS.search(text):
             text = _RUNS.sub(" ", text)
         return text.strip()
+
+    def each(self, values: list[Any]) -> list[str]:
+        """``[self(v) for v in values]``, with one search over all of them when they are plain strings."""
+        if values and all(type(v) is str for v in values):
+            joined = "\n".join(values)
+            if (
+                joined.count("\n") == len(values) - 1  # no newline inside a value
+                and _UNSAFE.search(joined) is None
+                and _TABS_OR_DOUBLE_SPACES.search(joined) is None
+            ):
+                return [v.strip() for v in values]
+        return [self(v) for v in values]
 
     def texts(self, values: Any) -> list[str]:
         """Cleaned non-empty strings, in order (paragraphs: repeats kept)."""
@@ -398,9 +411,10 @@ def _is_translation_link(link: Link) -> bool:
 def _paragraph_langs(paragraphs: list[tuple[str, str | None]], lang: str) -> list[str | None]:
     """The language of each paragraph where it differs from the item's (a quote in a mixed document)."""
     out: list[str | None] = []
+    item_primary = langtag.primary(lang)
     for text, tag in paragraphs:
         own = langtag.canonical(tag)
-        if own is None or own == "und" or langtag.primary(own) == langtag.primary(lang):
+        if own is None or own == "und" or langtag.primary(own) == item_primary:
             out.append(None)
         else:
             out.append(langtag.with_script(own, text))
@@ -512,7 +526,7 @@ def story_of(doc: Document, settings: Settings) -> Story:
     ident = ids.identity(doc, settings.provider)
     extra = _extra_newsml(doc)
 
-    cleaned = [(clean(p.text), p.lang) for p in doc.paragraphs]
+    cleaned = list(zip(clean.each([p.text for p in doc.paragraphs]), [p.lang for p in doc.paragraphs], strict=True))
     cleaned = [(text, tag) for text, tag in cleaned if text]
     paragraphs = [text for text, _ in cleaned]
     if not paragraphs:

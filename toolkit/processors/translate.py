@@ -87,7 +87,7 @@ class Translate(Processor):
         compute_type: str | None = None,
         inter_threads: int = 1,
         intra_threads: int = 0,
-        max_batch_size: int = 64,
+        max_batch_size: int = 16,
         batch_type: str = "examples",
         max_decoding_length: int | None = None,
         length_ratio: float = 2.0,

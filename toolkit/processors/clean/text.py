@@ -203,6 +203,13 @@ def split_units(raw: str, *, line_mode: bool, result: Cleaned) -> list[Unit]:
     def flush() -> None:
         if not block:
             return
+        if len(block) == 1:  # the usual paragraph: one line between blank lines
+            number, line = block[0]
+            one = " ".join(line.split())
+            if one:
+                units.append(Unit(one, number))
+            block.clear()
+            return
         texts = [" ".join(t.split()) for _, t in block]
         if not line_mode and len(block) > 1 and _wrapped(texts):
             units.append(Unit(" ".join(texts), block[0][0]))
@@ -243,8 +250,10 @@ def find_repeated_title(units: list[Unit], rules: Rules) -> int | None:
     window = units[:TITLE_WINDOW]
     seen: dict[str, int] = {}
     for i, u in enumerate(window):
+        if not 2 <= u.n <= 30 or u.text.rstrip(_CLOSE).endswith("."):
+            continue  # (tested before the key: long paragraphs never need theirs)
         k = u.key
-        if not k or not 2 <= u.n <= 30 or u.text.rstrip(_CLOSE).endswith("."):
+        if not k:
             continue
         if k in seen:
             first = seen[k]
