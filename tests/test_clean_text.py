@@ -409,3 +409,15 @@ def test_cleaning_never_invents_text(page):
     for paragraph in result.paragraphs:
         assert paragraph in flat
     assert all(r.rule and r.reason for r in result.removals)
+
+
+def test_lone_network_names_and_stray_menu_words_are_not_a_story():
+    from toolkit import process
+    from toolkit.pipeline import PipelineError
+
+    for page in ("© 2025 Example Ltd\n\nTwitter\n\nİlginizi Çekebilir", "Ana Sayfa\n\nNews\n\nSport\n\n© 2024 X"):
+        with pytest.raises(PipelineError, match="nothing left after cleaning"):
+            process(page, steps=["clean"])
+    doc = process("Title here\n\nTwitter\n\nBody sentence one is here and long enough.\n\nFacebook", steps=["clean"])
+    assert [p.text for p in doc.paragraphs] == ["Body sentence one is here and long enough."]
+    assert process("Earthquake hits Almaty\n\n© 2024 X", steps=["clean"]).paragraphs  # a short flash stays

@@ -44,6 +44,10 @@ class _Result:
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
 
 
+#: Fewer body words than this, on a page that had boilerplate removed, is not a story.
+MIN_WORDS_AFTER_REMOVAL = 3
+
+
 class Clean(Processor):
     """Remove boilerplate from scraped pages (text and HTML); removed parts become metadata."""
 
@@ -100,9 +104,18 @@ class Clean(Processor):
         return _Result(clean_text(doc.raw, self.rules), None)
 
     def _check_empty(self, doc: Document, cleaned: Cleaned) -> None:
-        if not cleaned.paragraphs and not self.allow_empty:
+        if self.allow_empty:
+            return
+        if not cleaned.paragraphs:
             reason = "the page holds only boilerplate" if cleaned.removals else "no text in the document"
             raise EmptyDocumentError(f"nothing left after cleaning: {reason}", path=doc.source or doc.id)
+        left = sum(len(p.split()) for p in cleaned.paragraphs)
+        if cleaned.removals and left < MIN_WORDS_AFTER_REMOVAL:
+            # a page that was all furniture leaves a stray menu word ("Sport") behind, not a story
+            raise EmptyDocumentError(
+                f"nothing left after cleaning: only {left} word(s) beside the boilerplate removed",
+                path=doc.source or doc.id,
+            )
 
     def _commit(self, doc: Document, result: _Result) -> None:
         c, page = result.cleaned, result.page

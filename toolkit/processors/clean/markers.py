@@ -37,6 +37,7 @@ LIST_KEYS = (
     "cookie_context",
     "navigation",
     "social",
+    "social_names",
     "date_published",
     "date_modified",
     "weekdays",

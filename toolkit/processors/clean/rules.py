@@ -97,6 +97,7 @@ class Rules:
         self.shares = frozenset(_bare(p) for p in m("share"))
         self.nav_labels = frozenset(_bare(p) for p in m("navigation"))
         self.social = frozenset(_bare(p) for p in m("social")) | self.shares
+        self.social_names = frozenset(_bare(p) for p in m("social_names"))
         self._social_first = frozenset(_TOKEN_SPLIT.split(p, 1)[0] for p in self.social)
         # "<read-also phrase>: headline" (or the phrase and a quoted headline)
         self._read_also = re.compile(rf"^(?:{_phrases(m('read_also'))})\s*(?:[:|»›>\-]|\s[\"'])\s*\S")
@@ -246,7 +247,7 @@ class Rules:
         if len(folded) > 200:
             return False
         bare = _bare_folded(folded)
-        if bare in self.shares:
+        if bare in self.shares or bare in self.social_names:
             return True
         # a bar made only of network names and share labels ("Paylaş: Facebook Twitter")
         if bare.count(" ") > 14 or _TOKEN_SPLIT.split(bare, 1)[0] not in self._social_first:
