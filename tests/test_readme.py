@@ -45,3 +45,17 @@ def test_every_python_block_is_valid_python():
     for block in python_blocks():
         compile(block, "README", "exec")
     compile(example("processor"), "README", "exec")
+
+
+def test_readme_pipeline_configuration_is_valid():
+    import tomllib
+
+    from toolkit.config import parse_config
+    from toolkit.registry import FORMATS
+
+    block = README.split("A pipeline configuration file (TOML) changes any of it:", 1)[1]
+    toml = block.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(tomllib.loads(toml), "README")
+    pipeline = config.pipeline_spec().build()
+    assert pipeline.names == ["clean", "langid", "translate"]
+    FORMATS.create(config.output_format, outdir=None, **config.output_options)
