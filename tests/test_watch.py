@@ -46,6 +46,13 @@ def start_watcher(inbox: Path, outbox: Path, *extra: str) -> subprocess.Popen[by
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def run_once(inbox: Path, outbox: Path, *extra: str, json_logs: bool = False) -> subprocess.CompletedProcess[bytes]:
+    """`toolkit watch --once --settle 0`: process what is in the inbox, then exit."""
+    logs = ["--log-format", "json"] if json_logs else []
+    args = [sys.executable, "-m", "toolkit", *logs, "watch", str(inbox), "-o", str(outbox), "--once", "--settle", "0"]
+    return subprocess.run([*args, *extra], capture_output=True, timeout=180)
+
+
 def wait_until(predicate, timeout: float = 60.0, step: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -173,32 +180,11 @@ def test_identical_redelivery_produces_no_new_output(tmp_path):
     inbox.mkdir()
     sample = SAMPLES / "000_ab90c8014bb1237b.txt"
     drop(inbox, "story.txt", sample.read_bytes())
-    proc = subprocess.run(
-        [sys.executable, "-m", "toolkit", "watch", str(inbox), "-o", str(outbox), "--once", "--settle", "0"],
-        capture_output=True,
-        timeout=60,
-    )
+    proc = run_once(inbox, outbox)
     assert proc.returncode == 0, proc.stderr
     before = {p: p.stat().st_mtime_ns for p in outbox.rglob("*") if p.is_file()}
     drop(inbox, "story.txt", sample.read_bytes())
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "toolkit",
-            "--log-format",
-            "json",
-            "watch",
-            str(inbox),
-            "-o",
-            str(outbox),
-            "--once",
-            "--settle",
-            "0",
-        ],
-        capture_output=True,
-        timeout=60,
-    )
+    proc = run_once(inbox, outbox, json_logs=True)
     assert proc.returncode == 0
     after = {p: p.stat().st_mtime_ns for p in outbox.rglob("*") if p.is_file()}
     assert after == before  # nothing rewritten
@@ -213,22 +199,7 @@ def test_sigkill_mid_batch_then_restart_equals_uninterrupted_run(tmp_path):
     reference_in.mkdir(parents=True)
     for name, data in items:
         drop(reference_in, name, data)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "toolkit",
-            "watch",
-            str(reference_in),
-            "-o",
-            str(reference_out),
-            "--once",
-            "--settle",
-            "0",
-        ],
-        capture_output=True,
-        timeout=120,
-    )
+    proc = run_once(reference_in, reference_out)
     assert proc.returncode == 1
 
     inbox, outbox = tmp_path / "run" / "inbox", tmp_path / "run" / "outbox"
@@ -246,11 +217,7 @@ def test_sigkill_mid_batch_then_restart_equals_uninterrupted_run(tmp_path):
         kills += 1
         claimed_at_kill.append(len([p for p in (inbox / ".work").rglob("*") if p.is_file() and p.suffix != ".lock"]))
     assert sum(claimed_at_kill) > 0, claimed_at_kill  # killed with work in progress...
-    proc = subprocess.run(
-        [sys.executable, "-m", "toolkit", "watch", str(inbox), "-o", str(outbox), "--once", "--settle", "0"],
-        capture_output=True,
-        timeout=120,
-    )
+    proc = run_once(inbox, outbox)
     assert proc.returncode == 1, proc.stderr  # ...finished on restart
     assert kills == 3
     assert outputs(outbox) == outputs(reference_out)
@@ -288,11 +255,7 @@ def test_watch_rejects_symlinks(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("secret text that must not be published")
     (inbox / "link.txt").symlink_to(secret)
-    proc = subprocess.run(
-        [sys.executable, "-m", "toolkit", "watch", str(inbox), "-o", str(outbox), "--once", "--settle", "0"],
-        capture_output=True,
-        timeout=60,
-    )
+    proc = run_once(inbox, outbox)
     assert proc.returncode == 1
     report = json.loads((inbox / "failed" / "link.txt.error.json").read_text())
     assert "symbolic links" in report["errors"][0]["message"]
@@ -321,36 +284,11 @@ def test_copy_of_samples_dir_matches_convert(tmp_path, cli):
             shutil.copy(path, inbox / path.name)
     # JSONL: NewsML-G2 items carry the time they were made, which differs between two runs
     assert cli("convert", inbox, "-o", tmp_path / "converted", "-f", "jsonl").exit_code == 0
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "toolkit",
-            "watch",
-            str(inbox),
-            "-o",
-            str(tmp_path / "watched"),
-            "-f",
-            "jsonl",
-            "--once",
-            "--settle",
-            "0",
-        ],
-        capture_output=True,
-        timeout=60,
-    )
+    proc = run_once(inbox, tmp_path / "watched", "-f", "jsonl")
     assert proc.returncode == 0, proc.stderr
     conv = {k: v for k, v in outputs(tmp_path / "converted").items() if not k.startswith(".toolkit")}
     watched = {k: v for k, v in outputs(tmp_path / "watched").items() if not k.startswith(".toolkit")}
     assert conv.keys() == watched.keys()
-
-
-def _run_once(inbox: Path, outbox: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "toolkit", "watch", str(inbox), "-o", str(outbox), "--once", "--settle", "0"],
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def test_higher_version_replaces_older_output(tmp_path):
@@ -358,13 +296,13 @@ def test_higher_version_replaces_older_output(tmp_path):
     inbox.mkdir()
     item = json.loads((SAMPLES / "feeds" / "kk_ninjs31.json").read_text("utf-8"))
     drop(inbox, "item.json", json.dumps(item, ensure_ascii=False).encode())
-    assert _run_once(inbox, outbox).returncode == 0
+    assert run_once(inbox, outbox).returncode == 0
     (first,) = [p for p in outbox.glob("*.xml") if not p.name.endswith("package.xml")]
     assert b'version="2"' in first.read_bytes()  # the agency's own version is kept
     item["version"] = "3"
     item["bodies"][0]["value"] += "<p>Жаңартылған ақпарат: әкімдік қосымша 50 техника сатып алды.</p>"
     drop(inbox, "item.json", json.dumps(item, ensure_ascii=False).encode())
-    assert _run_once(inbox, outbox).returncode == 0
+    assert run_once(inbox, outbox).returncode == 0
     (second,) = [p for p in outbox.glob("*.xml") if not p.name.endswith("package.xml")]
     assert second.name == first.name  # replaced in place, not added
     data = second.read_bytes()
@@ -377,11 +315,11 @@ def test_changed_feed_entry_bumps_our_version(tmp_path):
     inbox.mkdir()
     feed = (SAMPLES / "feeds" / "ru_atom.xml").read_text("utf-8")
     drop(inbox, "feed.xml", feed.encode())
-    assert _run_once(inbox, outbox).returncode == 0
+    assert run_once(inbox, outbox).returncode == 0
     before = {p.name: p.read_bytes() for p in outbox.glob("*.xml")}
     changed = feed.replace("Форум продлится до четверга.", "Форум продлится до пятницы.")
     drop(inbox, "feed.xml", changed.encode())
-    assert _run_once(inbox, outbox).returncode == 0
+    assert run_once(inbox, outbox).returncode == 0
     after = {p.name: p.read_bytes() for p in outbox.glob("*.xml")}
     assert after.keys() == before.keys()  # same stories, same files
     bumped = [n for n in after if after[n] != before[n]]
@@ -400,7 +338,7 @@ def test_package_and_its_items_dropped_together_are_one_story_each(tmp_path):
     names = ["pkg_forum_package.xml", "pkg_forum_en.xml", "pkg_forum_ru.xml"]
     for name in names:
         drop(inbox, name, (folder / name).read_bytes())
-    proc = _run_once(inbox, outbox)
+    proc = run_once(inbox, outbox)
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (inbox / "processed").iterdir()) == sorted(names)  # skipped is not failed
     items = sorted(p for p in outbox.glob("*.xml") if not p.name.endswith("package.xml"))
@@ -414,7 +352,7 @@ def test_package_without_its_items_is_skipped_not_failed(tmp_path):
     inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
     inbox.mkdir()
     drop(inbox, "pkg.xml", (SAMPLES / "feeds" / "newsml" / "pkg_forum_package.xml").read_bytes())
-    proc = _run_once(inbox, outbox)
+    proc = run_once(inbox, outbox)
     assert proc.returncode == 0, proc.stderr
     assert [p.name for p in (inbox / "processed").iterdir()] == ["pkg.xml"]
     assert not list(outbox.glob("*.xml"))
@@ -433,31 +371,11 @@ def test_watch_translates_with_models_loaded_once(tmp_path, packages, models_dir
             "guid": f"urn:test:trade:{i}",
         }
         drop(inbox, f"item{i}.jsonl", json.dumps(record, ensure_ascii=False).encode())
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "toolkit",
-            "--log-format",
-            "json",
-            "-vv",
-            "watch",
-            str(inbox),
-            "-o",
-            str(outbox),
-            "--once",
-            "--settle",
-            "0",
-            "--to",
-            "en,ru",
-        ],
-        capture_output=True,
-        timeout=180,
-    )
+    proc = run_once(inbox, outbox, "--to", "en,ru", json_logs=True)
     assert proc.returncode == 0, proc.stderr
     langs = sorted(p.name.split(".")[1] for p in outbox.glob("*.xml"))
     assert langs == sorted(["kk-Cyrl", "en", "ru", "package"] * 5)
     for path in outbox.glob("*.xml"):
         assert_valid_newsml(path)
     loads = [line for line in proc.stderr.decode().splitlines() if "loading translation model" in line]
-    assert len(loads) <= 2  # one per model for the life of the service, not one per item
+    assert len(loads) == 2  # one per model (kk->en, en->ru) for the life of the service, not one per item

@@ -77,19 +77,23 @@ def parse_config(data: dict[str, Any], path: str = "<config>") -> Config:
     return config
 
 
-def load_config(path: str | os.PathLike[str]) -> Config:
-    """Read a TOML pipeline configuration; errors name the file."""
+def read_toml(path: str | os.PathLike[str], what: str = "config file") -> dict[str, Any]:
+    """A user's TOML file as a dict; a missing, unreadable or invalid file is a ConfigError naming it."""
     name = os.fspath(path)
     try:
         with open(name, "rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError("config file not found", path=name) from None
+        raise ConfigError(f"{what} not found", path=name) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config: {exc.strerror}", path=name) from None
+        raise ConfigError(f"cannot read {what}: {exc.strerror}", path=name) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", path=name) from None
-    return parse_config(data, name)
+        raise ConfigError(f"invalid TOML in {what}: {exc}", path=name) from None
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read a TOML pipeline configuration; errors name the file."""
+    return parse_config(read_toml(path), os.fspath(path))
 
 
 # -- where translation models live (the only place the model store reads the environment) ----------

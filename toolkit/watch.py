@@ -200,13 +200,13 @@ class Inbox:
     # -- finishing -------------------------------------------------------------------------------
 
     def done(self, path: Path) -> Path:
-        target = self._unique(self.processed / _original_name(path))
+        target = self._unique(self.processed / path.name)
         os.rename(path, target)
         return target
 
     def fail(self, path: Path, errors: list[dict[str, Any]]) -> Path:
-        target = self._unique(self.failed / _original_name(path), reserve=len(ERROR_SUFFIX))
-        report = {"input": _original_name(path), "failed": target.name, "errors": errors}
+        target = self._unique(self.failed / path.name, reserve=len(ERROR_SUFFIX))
+        report = {"input": path.name, "failed": target.name, "errors": errors}
         atomic_write(target.with_name(target.name + ERROR_SUFFIX), json_dumps(report, indent=1) + "\n")
         os.rename(path, target)
         return target
@@ -246,10 +246,6 @@ def fit_name(name: str, reserve: int = 0) -> str:
     while stem and len(os.fsencode(stem)) > room:  # cut whole characters, never half of one
         stem = stem[: -max(1, (len(os.fsencode(stem)) - room) // 4)]
     return stem + tail
-
-
-def _original_name(path: Path) -> str:
-    return path.name
 
 
 class Watcher:

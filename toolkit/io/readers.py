@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..document import Document
-from ..errors import ConfigError, DocumentFormatError, EmptyInputError, InputError, UnsupportedInputError
+from ..errors import ConfigError, DocumentFormatError, EmptyInputError, InputError
 from .decode import Decoded, decode, plausibility
 
 Reader = Callable[[bytes, str, "ReadOptions"], Iterator[Document]]
@@ -350,16 +350,11 @@ def read_jsonl(data: bytes, source: str, options: ReadOptions) -> Iterator[Docum
             yield Document.failed_input(where, exc)
 
 
-def is_supported(path: str) -> bool:
-    return _supported(path)
-
-
 __all__ = [
     "READERS",
     "SNIFFERS",
     "ReadOptions",
     "Source",
-    "UnsupportedInputError",
     "decode_html",
     "iter_sources",
     "read_html",

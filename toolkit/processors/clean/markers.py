@@ -152,16 +152,10 @@ def _read_packaged(name: str) -> dict[str, Any]:
 
 def read_markers_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a user markers file (same layout as the shipped ones); errors name the file."""
+    from ...config import read_toml
+
     name = os.fspath(path)
-    try:
-        with open(name, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError("markers file not found", path=name) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read markers file: {exc.strerror}", path=name) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML in markers file: {exc}", path=name) from None
+    data = read_toml(name, "markers file")
     validate(data, name)
     return data
 
