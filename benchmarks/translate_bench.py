@@ -3,8 +3,21 @@
 One random-weight Transformer-base sized model (6+6 layers, d_model 512, 8 heads, FFN 2048,
 vocabulary 32,000, int8) that never emits ``</s>``, so with a fixed ``max_decoding_length``
 every path decodes exactly the same number of tokens; the same ~200 news sentences (cut
-from ``samples/``), the same beam, threads (``inter_threads=1``, ``intra_threads``) and
-compute type everywhere.
+from ``samples/``) and the same beam everywhere. Two setups, each in the same run:
+
+* ``equal``: every path with the same threads (``inter_threads=1``, ``intra_threads``
+  ``--threads``) and compute type (int8): what the decoding strategy alone is worth;
+* ``defaults``: every path as its library sets it up when given nothing but the beam. The
+  toolkit: one CTranslate2 worker per core, one thread each (``toolkit.translate.threads``);
+  argostranslate: its own settings (``ARGOS_INTER_THREADS`` 1, ``ARGOS_INTRA_THREADS`` 0,
+  which CTranslate2 reads as 4 threads, compute type ``auto``), its translator built the
+  way argostranslate builds it; direct CTranslate2 gets the toolkit's threads, so
+  toolkit / direct still compares equal work;
+* ``best``: as ``defaults``, but argostranslate with the thread setting that is fastest for
+  it on a small machine (``ARGOS_INTRA_THREADS=1``: its one-sentence batches gain nothing
+  from more threads, and lose to the synchronisation): the most conservative ratio.
+
+The paths:
 
 * ``direct``: SentencePiece encode, ``ctranslate2.Translator.translate_batch`` on all the
   sentences at once (``max_batch_size`` examples: CTranslate2 sorts them by length and cuts
@@ -17,7 +30,8 @@ compute type everywhere.
 * ``argos``: argostranslate's own ``translate()`` path (``PackageTranslation.translate``:
   paragraph by paragraph, its 32-token batches), when argostranslate is installed. Its
   sentence splitter downloads a model on first use, so it is given the toolkit's offline
-  splitter; its translator is wrapped only to pass the same fixed ``max_decoding_length``.
+  splitter (which costs it nothing: its own would only make it slower); its translator is
+  wrapped only to pass the same fixed ``max_decoding_length``.
 
 Each path runs in its own process (its peak RSS is its own), warms up, then times
 ``--repeat`` runs; the processes are started ``--rounds`` times, alternating paths, and the
@@ -25,7 +39,7 @@ best run of each path counts (machines are noisy: compare the ratios, measured h
 time (all threads of the process) is reported beside wall time.
 
 Usage: ``python benchmarks/translate_bench.py [--beam 4] [--length 48] [--sentences 200]
-[--threads 2] [--batch 16] [--rounds 2]``.
+[--threads 2] [--batch 16] [--rounds 2] [--setups equal,defaults,best]``.
 """
 
 from __future__ import annotations
@@ -90,7 +104,15 @@ def build(workdir: Path) -> Path:
 
 
 def run_path(
-    name: str, pkg_dir: Path, beam: int, length: int, n_sentences: int, threads: int, batch: int, repeat: int
+    name: str,
+    setup: str,
+    pkg_dir: Path,
+    beam: int,
+    length: int,
+    n_sentences: int,
+    threads: int,
+    batch: int,
+    repeat: int,
 ) -> dict:
     from toolkit.translate.split import split_sentences
 
@@ -98,7 +120,7 @@ def run_path(
     docs = news_documents(n_sentences if name != "argos" else max(20, n_sentences // 4))
     sentences = [s for lang, ps in docs for p in ps for s in split_sentences(p, lang)]
     fn = {"direct": _direct, "toolkit": _toolkit, "argos": _argos}[name]
-    run = fn(pkg_dir, docs, sentences, beam, length, threads, batch)
+    run, config = fn(pkg_dir, docs, sentences, beam, length, threads if setup == "equal" else None, batch, setup)
     run(warmup=True)
     best = (float("inf"), 0.0)
     for _ in range(repeat):
@@ -107,6 +129,8 @@ def run_path(
         best = min(best, (time.perf_counter() - wall, time.process_time() - cpu))
     return {
         "path": name,
+        "setup": setup,
+        "config": config() if callable(config) else config,
         "sentences": len(sentences),
         "seconds": round(best[0], 3),
         "cpu_seconds": round(best[1], 3),
@@ -128,16 +152,18 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _direct(pkg_dir, docs, sentences, beam, length, threads, batch):
+def _direct(pkg_dir, docs, sentences, beam, length, threads, batch, setup):
     import ctranslate2
     import sentencepiece
 
     from toolkit.translate.engine import DecodeOptions
+    from toolkit.translate.threads import plan_threads
 
     opts = DecodeOptions()  # the toolkit's decoding options, so both paths do the same work
     sp = sentencepiece.SentencePieceProcessor(model_file=str(pkg_dir / "sentencepiece.model"))
+    inter, intra = (1, threads) if threads else plan_threads("cpu", None, None)  # defaults: the toolkit's
     translator = ctranslate2.Translator(
-        str(pkg_dir / "model"), device="cpu", compute_type="int8", inter_threads=1, intra_threads=threads
+        str(pkg_dir / "model"), device="cpu", compute_type="int8", inter_threads=inter, intra_threads=intra
     )
 
     def run(warmup):
@@ -155,23 +181,24 @@ def _direct(pkg_dir, docs, sentences, beam, length, threads, batch):
         sp.decode([r.hypotheses[0] for r in results])
         return sum(len(r.hypotheses[0]) for r in results)
 
-    return run
+    return run, f"{inter}x{intra} threads, {translator.compute_type}"
 
 
-def _toolkit(pkg_dir, docs, sentences, beam, length, threads, batch):
+def _toolkit(pkg_dir, docs, sentences, beam, length, threads, batch, setup):
     from toolkit.processors.translate import Translate
     from toolkit.testing import make_document
 
     os.environ["TOOLKIT_MODELS_DIR"] = str(pkg_dir.parent)
     os.environ["TOOLKIT_ARGOS_PACKAGES"] = "0"
+    threads_given = {"inter_threads": 1, "intra_threads": threads} if threads else {}
     proc = Translate(
         to="en",
         source="kk",
         beam_size=beam,
         max_decoding_length=length,
-        intra_threads=threads,
         cache_size=0,
         max_batch_size=batch,
+        **threads_given,
     )
 
     def run(warmup):
@@ -181,24 +208,28 @@ def _toolkit(pkg_dir, docs, sentences, beam, length, threads, batch):
         assert all(d.status == "ok" and "en" in d.translations for d in out), [d.errors for d in out]
         return (proc.engine.stats["decoded"] - decoded) * length
 
-    return run
+    def config():
+        from toolkit.translate.engine import _TRANSLATORS
+
+        t = next(iter(_TRANSLATORS.values()))
+        return f"{t.num_translators}x{proc.engine.intra_threads or 1} threads, {t.compute_type}"
+
+    return run, config
 
 
-def _argos(pkg_dir, docs, sentences, beam, length, threads, batch):
+def _argos(pkg_dir, docs, sentences, beam, length, threads, batch, setup):
     argos_dir = pkg_dir.parent / "argos"
     argos_dir.mkdir(exist_ok=True)
     link = argos_dir / pkg_dir.name
     if not link.exists():
         link.symlink_to(pkg_dir)
-    os.environ.update(
-        ARGOS_PACKAGES_DIR=str(argos_dir),
-        ARGOS_BEAM_SIZE=str(beam),
-        ARGOS_COMPUTE_TYPE="int8",
-        ARGOS_INTER_THREADS="1",
-        ARGOS_INTRA_THREADS=str(threads),
-        ARGOS_DEVICE_TYPE="cpu",
-    )
+    os.environ.update(ARGOS_PACKAGES_DIR=str(argos_dir), ARGOS_BEAM_SIZE=str(beam), ARGOS_DEVICE_TYPE="cpu")
+    if threads:  # equal settings; otherwise argostranslate's own defaults
+        os.environ.update(ARGOS_COMPUTE_TYPE="int8", ARGOS_INTER_THREADS="1", ARGOS_INTRA_THREADS=str(threads))
+    elif setup == "best":  # its fastest setting here: one thread (its one-sentence batches do not scale)
+        os.environ.update(ARGOS_INTRA_THREADS="1")
     import ctranslate2
+    from argostranslate import settings
     from argostranslate import translate as argos_translate
 
     from toolkit.translate.split import split_sentences
@@ -222,11 +253,15 @@ def _argos(pkg_dir, docs, sentences, beam, length, threads, batch):
             return results
 
     inner.sentencizer = Splitter()
-    inner.translator = FixedLength(
-        ctranslate2.Translator(
-            str(pkg_dir / "model"), device="cpu", compute_type="int8", inter_threads=1, intra_threads=threads
-        )
+    translator = ctranslate2.Translator(  # exactly as PackageTranslation.hypotheses builds it
+        str(inner.pkg.package_path / "model"),
+        device=settings.device,
+        inter_threads=settings.inter_threads,
+        intra_threads=settings.intra_threads,
+        compute_type=settings.compute_type,
     )
+    inner.translator = FixedLength(translator)
+    config = f"{settings.inter_threads}x{settings.intra_threads or '0 (4)'} threads, {translator.compute_type}"
 
     def run(warmup):
         inner.translator.tokens = 0
@@ -235,7 +270,7 @@ def _argos(pkg_dir, docs, sentences, beam, length, threads, batch):
             translation.translate("\n".join(paragraphs))
         return inner.translator.tokens
 
-    return run
+    return run, config
 
 
 def main() -> None:
@@ -243,12 +278,14 @@ def main() -> None:
     parser.add_argument("--beam", type=int, default=4)
     parser.add_argument("--length", type=int, default=48, help="fixed max_decoding_length")
     parser.add_argument("--sentences", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="intra_threads of every path")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="intra_threads of every path (equal)")
     parser.add_argument("--batch", type=int, default=None, help="max_batch_size (default: the toolkit's)")
     parser.add_argument("--rounds", type=int, default=2, help="processes per path, alternating paths")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs per process")
     parser.add_argument("--paths", default="direct,toolkit,argos")
+    parser.add_argument("--setups", default="equal,defaults,best")
     parser.add_argument("--run", help=argparse.SUPPRESS)
+    parser.add_argument("--setup", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.batch is None:
@@ -257,12 +294,21 @@ def main() -> None:
         args.batch = DecodeOptions().max_batch_size
     if args.run:
         result = run_path(
-            args.run, Path(args.model), args.beam, args.length, args.sentences, args.threads, args.batch, args.repeat
+            args.run,
+            args.setup,
+            Path(args.model),
+            args.beam,
+            args.length,
+            args.sentences,
+            args.threads,
+            args.batch,
+            args.repeat,
         )
         print(json.dumps(result))
         return
     one, five, _ = os.getloadavg()
     print(f"load average {one:.2f} {five:.2f} at the start", file=sys.stderr)
+    setups = [x for x in args.setups.split(",") if x]
     with tempfile.TemporaryDirectory(prefix="translate-bench-") as tmp:
         t0 = time.perf_counter()
         pkg = build(Path(tmp))
@@ -273,43 +319,58 @@ def main() -> None:
 
             if importlib.util.find_spec("argostranslate") is None:
                 paths.remove("argos")
-        results: dict[str, dict] = {}
+        results: dict[tuple[str, str], dict] = {}
         for _ in range(args.rounds):
-            for name in paths:
-                cmd = [sys.executable, __file__, "--run", name, "--model", str(pkg)]
-                cmd += ["--beam", str(args.beam), "--length", str(args.length), "--sentences", str(args.sentences)]
-                cmd += ["--threads", str(args.threads), "--batch", str(args.batch), "--repeat", str(args.repeat)]
-                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-                if proc.returncode != 0:
-                    print(f"{name} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
-                    continue
-                r = json.loads(proc.stdout.strip().splitlines()[-1])
-                if name not in results or r["seconds"] < results[name]["seconds"]:
-                    r["peak_rss_mb"] = max(r["peak_rss_mb"], results.get(name, {}).get("peak_rss_mb", 0))
-                    results[name] = r
+            for setup in setups:
+                for name in paths:
+                    if setup == "best" and name != "argos" and "defaults" in setups:
+                        continue  # the same as in "defaults"
+                    cmd = [sys.executable, __file__, "--run", name, "--setup", setup, "--model", str(pkg)]
+                    cmd += ["--beam", str(args.beam), "--length", str(args.length)]
+                    cmd += ["--sentences", str(args.sentences), "--threads", str(args.threads)]
+                    cmd += ["--batch", str(args.batch), "--repeat", str(args.repeat)]
+                    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                    if proc.returncode != 0:
+                        print(f"{setup} {name} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+                        continue
+                    r = json.loads(proc.stdout.strip().splitlines()[-1])
+                    key = (setup, name)
+                    if key not in results or r["seconds"] < results[key]["seconds"]:
+                        r["peak_rss_mb"] = max(r["peak_rss_mb"], results.get(key, {}).get("peak_rss_mb", 0))
+                        results[key] = r
     one, five, _ = os.getloadavg()
     print(
-        f"beam {args.beam}, max_decoding_length {args.length}, intra_threads {args.threads}, int8, "
-        f"max_batch_size {args.batch}, vocab {VOCAB}; best of {args.rounds}x{args.repeat} runs; "
-        f"load average {one:.2f} {five:.2f} at the end"
+        f"beam {args.beam}, max_decoding_length {args.length}, max_batch_size {args.batch}, vocab {VOCAB}, "
+        f"{os.cpu_count()} CPUs; best of {args.rounds}x{args.repeat} runs; load average {one:.2f} {five:.2f} at the end"
     )
-    header = ("path", "sentences", "seconds", "sent/s", "CPU ms/sent", "tokens", "peak RSS MB")
-    print(f"{header[0]:<8} " + " ".join(f"{h:>{w}}" for h, w in zip(header[1:], (9, 8, 8, 12, 7, 12), strict=True)))
-    for r in results.values():
-        print(
-            f"{r['path']:<8} {r['sentences']:>9} {r['seconds']:>8} {r['sentences_per_s']:>8} "
-            f"{r['cpu_ms_per_sentence']:>12} {r['decoded_tokens']:>7} {r['peak_rss_mb']:>12}"
-        )
+    if "best" in setups:
+        for name in paths:
+            if ("best", name) not in results and ("defaults", name) in results:
+                results[("best", name)] = results[("defaults", name)]
+    for setup in setups:
+        print(f"\n{setup}:")
+        header = ("path", "threads, compute", "sentences", "seconds", "sent/s", "CPU ms/sent", "tokens", "peak RSS MB")
+        widths = (24, 9, 8, 8, 12, 7, 12)
+        print(f"{header[0]:<8} " + " ".join(f"{h:>{w}}" for h, w in zip(header[1:], widths, strict=True)))
+        for name in paths:
+            r = results.get((setup, name))
+            if r is None:
+                continue
+            print(
+                f"{r['path']:<8} {r['config']:>24} {r['sentences']:>9} {r['seconds']:>8} {r['sentences_per_s']:>8} "
+                f"{r['cpu_ms_per_sentence']:>12} {r['decoded_tokens']:>7} {r['peak_rss_mb']:>12}"
+            )
 
-    def ratio(a: str, b: str) -> str:
-        wall = results[a]["sentences_per_s"] / results[b]["sentences_per_s"]
-        cpu = results[b]["cpu_ms_per_sentence"] / results[a]["cpu_ms_per_sentence"]
-        return f"{wall:.2f}x wall, {cpu:.2f}x CPU"
+        def ratio(a: str, b: str, setup: str = setup) -> str:
+            ra, rb = results[(setup, a)], results[(setup, b)]
+            wall = ra["sentences_per_s"] / rb["sentences_per_s"]
+            cpu = rb["cpu_ms_per_sentence"] / ra["cpu_ms_per_sentence"]
+            return f"{wall:.2f}x wall, {cpu:.2f}x CPU"
 
-    if "direct" in results and "toolkit" in results:
-        print(f"toolkit / direct CTranslate2: {ratio('toolkit', 'direct')} (target >= 0.9x)")
-    if "argos" in results and "toolkit" in results:
-        print(f"toolkit / argostranslate:     {ratio('toolkit', 'argos')} (target >= 8x)")
+        if (setup, "direct") in results and (setup, "toolkit") in results:
+            print(f"toolkit / direct CTranslate2: {ratio('toolkit', 'direct')} (target >= 0.9x)")
+        if (setup, "argos") in results and (setup, "toolkit") in results:
+            print(f"toolkit / argostranslate:     {ratio('toolkit', 'argos')} (target >= 8x at equal beam)")
 
 
 if __name__ == "__main__":

@@ -229,7 +229,7 @@ def test_pipe_batches_sentences_across_documents_and_restores_order(packages, mo
         ]
         paragraphs.append("Энергия бағасы жоғары.")  # the same sentence in every document: decoded once
         docs.append(make_document(*paragraphs, title=f"Тақырып {i}", lang="kk-Cyrl"))
-    proc = Translate(to="en", max_batch_size=16)
+    proc = Translate(to="en", max_batch_size=16, inter_threads=1)
     out = list(proc.pipe(iter(docs)))
     assert out == docs  # same objects, same order
     n_sentences = 0
@@ -241,12 +241,82 @@ def test_pipe_batches_sentences_across_documents_and_restores_order(packages, mo
     stats = proc.engine.stats
     assert stats["sentences"] == n_sentences  # one engine call saw every sentence of every document
     assert stats["decoded"] == n_sentences - len(docs) + 1  # the repeated sentence was translated once
-    assert stats["batches"] == -(-stats["decoded"] // 16)  # sorted and cut into batches of 16
+    assert stats["batches"] == -(-stats["decoded"] // 16)  # sorted and cut into even batches of <= 16
     # a second pass is answered from the sentence cache
     for doc in docs:
         doc.translations.clear()
     list(proc.pipe(iter(docs)))
     assert proc.engine.stats["decoded"] == stats["decoded"] and proc.engine.cache.hits >= n_sentences
+
+
+def test_parallel_workers_decode_even_chunks_with_the_same_results(packages, models_dir, cli):  # noqa: F811
+    from toolkit.document import Document
+    from toolkit.processors.translate import Translate
+
+    install(cli, packages, "kk_en")
+    docs = [make_document(f"Сөйлем {i} жаңа ережелер. Энергия {i}.", lang="kk-Cyrl") for i in range(21)]
+    one = Translate(to="en", max_batch_size=8, inter_threads=1, cache_size=0)
+    two = Translate(to="en", max_batch_size=8, inter_threads=2, intra_threads=1, cache_size=0)
+    texts = []
+    for proc in (one, two):
+        out = list(proc.pipe(Document.from_json(d.to_json()) for d in docs))
+        texts.append([[p.text for p in d.translations["en"].paragraphs] for d in out])
+    assert texts[0] == texts[1]
+    assert one.engine.stats["batches"] == 6  # 42 sentences, at most 8 a batch: 6 even batches of 7
+    assert two.engine.stats["batches"] == 6  # a multiple of the 2 workers
+    small = Translate(to="en", max_batch_size=8, inter_threads=2, intra_threads=1, cache_size=0)
+    list(small.pipe(iter([make_document("Бір. Екі. Үш.", lang="kk-Cyrl")])))
+    assert small.engine.stats["batches"] == 2  # 3 sentences still keep both workers busy
+
+
+def test_thread_plan_shares_the_cpu_budget():
+    from toolkit.translate.threads import available_cpus, cpu_budget, plan_threads, set_cpu_budget
+
+    assert plan_threads("cpu", None, None, budget=4) == (4, 1)  # one worker per core
+    assert plan_threads("cpu", None, 2, budget=4) == (2, 2)
+    assert plan_threads("cpu", 3, None, budget=4) == (3, 1)
+    assert plan_threads("cpu", 2, 0, budget=8) == (2, 4)  # intra 0: "choose"
+    assert plan_threads("cpu", 1, 6, budget=2) == (1, 6)  # both given: as they are
+    assert plan_threads("cuda", None, None, budget=8) == (1, 0)
+    try:
+        set_cpu_budget(1)
+        assert cpu_budget() == 1 and plan_threads("cpu", None, None) == (1, 1)
+    finally:
+        set_cpu_budget(None)
+    assert cpu_budget() == available_cpus() >= 1
+
+
+def test_convert_jobs_give_each_worker_its_share_of_the_cores(monkeypatch):
+    from toolkit import batch
+    from toolkit.translate import threads
+
+    monkeypatch.setattr(threads, "available_cpus", lambda: 8)
+    monkeypatch.setattr(batch, "Converter", lambda *a, **k: object())
+    try:
+        batch._init_worker(None, None, False, 4)
+        assert threads.cpu_budget() == 2
+        batch._init_worker(None, None, False, 16)
+        assert threads.cpu_budget() == 1
+    finally:
+        threads.set_cpu_budget(None)
+
+
+def test_translator_defaults_to_one_worker_per_core(packages, models_dir, cli):  # noqa: F811
+    from toolkit.processors.translate import Translate
+    from toolkit.translate import engine, threads
+
+    install(cli, packages, "kk_en")
+    try:
+        threads.set_cpu_budget(3)
+        engine.clear_caches()
+        list(Translate(to="en").pipe(iter([kk_doc()])))
+        assert [t.num_translators for t in engine._TRANSLATORS.values()] == [3]
+        engine.clear_caches()
+        list(Translate(to="en", threads=2).pipe(iter([kk_doc()])))
+        assert [t.num_translators for t in engine._TRANSLATORS.values()] == [2]
+    finally:
+        threads.set_cpu_budget(None)
+        engine.clear_caches()
 
 
 def test_processor_in_a_pipeline_records_errors_per_document(packages, models_dir, cli):  # noqa: F811

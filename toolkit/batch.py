@@ -175,8 +175,11 @@ class Converter:
 _WORKER: Converter | None = None
 
 
-def _init_worker(pipeline: PipelineSpec, output: OutputSpec, fail_fast: bool) -> None:
+def _init_worker(pipeline: PipelineSpec, output: OutputSpec, fail_fast: bool, jobs: int) -> None:
     global _WORKER
+    from .translate.threads import available_cpus, set_cpu_budget
+
+    set_cpu_budget(max(1, available_cpus() // jobs))  # N workers never start N x cores threads
     _WORKER = Converter(pipeline, output, fail_fast=fail_fast)
 
 
@@ -280,7 +283,7 @@ def _run_pool(
     """Feed batches to the workers, at most ``2 * jobs`` at a time (memory stays flat), and
     report their results in input order (each batch's after what was met reading it)."""
     with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(pipeline, output, fail_fast)
+        max_workers=jobs, initializer=_init_worker, initargs=(pipeline, output, fail_fast, jobs)
     ) as pool:
         in_flight: deque[tuple[list[DocResult], Future[list[DocResult]]]] = deque()
 

@@ -35,7 +35,12 @@ from .common import Progress, handle_errors, named, split_list
 )
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True, help="Device.")
 @click.option("--compute-type", help="CTranslate2 compute type [default: int8 on CPU, int8_float16 on CUDA].")
-@click.option("--threads", "intra_threads", type=click.IntRange(0), default=0, help="Threads per model (0: default).")
+@click.option(
+    "--threads",
+    type=click.IntRange(0),
+    default=0,
+    help="CPU threads for decoding (0: every available core, one CTranslate2 worker per core).",
+)
 @click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True, help="Documents per batch.")
 @click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
 @handle_errors
@@ -49,7 +54,7 @@ def command(
     fmt: str,
     device: str,
     compute_type: str | None,
-    intra_threads: int,
+    threads: int,
     batch_size: int,
     progress: bool | None,
 ) -> None:
@@ -83,7 +88,7 @@ def command(
         "models_dir": models_dir,
         "device": device,
         "compute_type": compute_type,
-        "intra_threads": intra_threads,
+        "threads": threads or None,
     }
     pipeline = Pipeline.from_names(["segment", "translate"], {"translate": options}, batch_size=batch_size)
     meter = Progress(progress)

@@ -85,8 +85,9 @@ class Translate(Processor):
         device: str = "cpu",
         device_index: int = 0,
         compute_type: str | None = None,
-        inter_threads: int = 1,
-        intra_threads: int = 0,
+        inter_threads: int | None = None,
+        intra_threads: int | None = None,
+        threads: int | None = None,
         max_batch_size: int = 16,
         batch_type: str = "examples",
         max_decoding_length: int | None = None,
@@ -110,8 +111,12 @@ class Translate(Processor):
                 raise ConfigError(f"translate: --from: {exc}") from None
         if engine not in ENGINES:
             raise ConfigError(f"translate: unknown engine {engine!r} (known: {', '.join(ENGINES)})")
-        if beam_size < 1 or max_batch_size < 1 or inter_threads < 1 or intra_threads < 0:
-            raise ConfigError("translate: beam_size, max_batch_size and inter_threads must be >= 1")
+        if beam_size < 1 or max_batch_size < 1:
+            raise ConfigError("translate: beam_size and max_batch_size must be >= 1")
+        if (inter_threads is not None and inter_threads < 1) or (threads is not None and threads < 0):
+            raise ConfigError("translate: inter_threads must be >= 1 and threads >= 0")
+        if intra_threads is not None and intra_threads < 0:
+            raise ConfigError("translate: intra_threads must be >= 0")
         if batch_type not in ("examples", "tokens"):
             raise ConfigError("translate: batch_type must be 'examples' or 'tokens'")
         if device not in ("cpu", "cuda", "auto"):
@@ -130,6 +135,7 @@ class Translate(Processor):
                 compute_type=compute_type,
                 inter_threads=inter_threads,
                 intra_threads=intra_threads,
+                threads=threads or None,
                 cache_size=cache_size,
             )
         else:
@@ -141,6 +147,7 @@ class Translate(Processor):
                 compute_type=compute_type,
                 inter_threads=inter_threads,
                 intra_threads=intra_threads,
+                threads=threads or None,
                 options=DecodeOptions(
                     beam_size=beam_size,
                     max_batch_size=max_batch_size,

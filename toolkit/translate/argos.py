@@ -42,8 +42,9 @@ class ArgosEngine:
         beam_size: int = 4,
         device: str = "cpu",
         compute_type: str | None = None,
-        inter_threads: int = 1,
-        intra_threads: int = 0,
+        inter_threads: int | None = None,
+        intra_threads: int | None = None,
+        threads: int | None = None,
         cache_size: int = 20_000,
     ) -> None:
         if not available():
@@ -55,6 +56,7 @@ class ArgosEngine:
         self.compute_type = compute_type
         self.inter_threads = inter_threads
         self.intra_threads = intra_threads
+        self.threads = threads
         self.cache = SentenceCache(cache_size)
         self._packages: dict[str, Any] = {}
         self.stats = {"sentences": 0, "decoded": 0, "batches": 0}
@@ -87,8 +89,10 @@ class ArgosEngine:
             package.model_dir,
             device=self.device,
             compute_type=self.compute_type,
-            inter_threads=self.inter_threads,
+            # argostranslate decodes one sentence at a time: one worker, every thread in it
+            inter_threads=self.inter_threads or 1,
             intra_threads=self.intra_threads,
+            threads=self.threads,
         )
         splitter = _OneSentence()
         out = []

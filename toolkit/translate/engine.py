@@ -7,20 +7,23 @@
    translates each distinct sentence once;
 2. tokenizes with the package's SentencePiece model(s), adds source prefix tokens and
    ``</s>`` where the package asks for them;
-3. sorts by token length and cuts the list into chunks of ``max_batch_size`` examples
-   (or tokens, ``batch_type="tokens"``), so padding is minimal;
+3. sorts by token length and cuts the list into chunks of at most ``max_batch_size``
+   examples (or tokens, ``batch_type="tokens"``), so padding is minimal, and into at least as
+   many chunks as the translator has workers, so that a small job keeps every core busy;
 4. decodes each chunk with ``max_decoding_length`` tied to that chunk's longest source
    (``length_ratio * n + length_extra``, capped), or a fixed length when one is given;
    chunks are submitted asynchronously, so ``inter_threads > 1`` decodes them in parallel;
 5. strips target prefix tokens, detokenizes, and puts the results back in input order.
 
 Translators and SentencePiece processors are loaded on first use and kept for the life
-of the process (one per model and settings), so a long batch loads each model once.
+of the process (one per model and settings), so a long batch loads each model once. Threads:
+one worker per available core, one thread each, unless told otherwise (:mod:`.threads`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -30,6 +33,7 @@ from typing import Any
 
 from .errors import TranslationEngineError
 from .store import ModelPackage
+from .threads import plan_threads
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +48,21 @@ def load_translator(
     *,
     device: str = "cpu",
     compute_type: str | None = None,
-    inter_threads: int = 1,
-    intra_threads: int = 0,
+    inter_threads: int | None = None,
+    intra_threads: int | None = None,
     device_index: int = 0,
+    threads: int | None = None,
 ) -> Any:
-    """A ``ctranslate2.Translator`` for a model directory, loaded once per process and settings."""
+    """A ``ctranslate2.Translator`` for a model directory, loaded once per process and settings.
+
+    ``inter_threads``/``intra_threads`` left out (``None``) are chosen from ``threads`` (default:
+    the CPUs this process may use): see :func:`.threads.plan_threads`.
+    """
     import ctranslate2
 
+    if device == "auto":
+        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    inter_threads, intra_threads = plan_threads(device, inter_threads, intra_threads, threads)
     compute = compute_type or ("int8" if device == "cpu" else "int8_float16")
     supported = ctranslate2.get_supported_compute_types(device, device_index)
     if compute != "auto" and compute not in supported:
@@ -157,12 +169,14 @@ class CT2Engine:
         device: str = "cpu",
         device_index: int = 0,
         compute_type: str | None = None,
-        inter_threads: int = 1,
-        intra_threads: int = 0,
+        inter_threads: int | None = None,
+        intra_threads: int | None = None,
+        threads: int | None = None,
         options: DecodeOptions | None = None,
         cache_size: int = 20_000,
     ) -> None:
         self.device = device
+        self.threads = threads
         self.device_index = device_index
         self.compute_type = compute_type
         self.inter_threads = inter_threads
@@ -182,6 +196,7 @@ class CT2Engine:
             inter_threads=self.inter_threads,
             intra_threads=self.intra_threads,
             device_index=self.device_index,
+            threads=self.threads,
         )
 
     def translate(self, package: ModelPackage, source: str, target: str, sentences: Sequence[str]) -> list[str]:
@@ -223,7 +238,8 @@ class CT2Engine:
         tokens = [prefix + p + suffix for p in pieces]
         order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
         pending = []
-        for chunk in self._chunks(order, tokens):
+        workers = getattr(translator, "num_translators", 1) or 1
+        for chunk in self._chunks(order, tokens, workers):
             batch = [tokens[i] for i in chunk]
             longest = max(len(b) for b in batch)
             if opts.max_decoding_length is not None:
@@ -263,11 +279,20 @@ class CT2Engine:
         self.stats["decoded"] += len(texts)
         return [s.strip() for s in sp_target.decode(hypotheses)]
 
-    def _chunks(self, order: list[int], tokens: list[list[str]]) -> list[list[int]]:
+    def _chunks(self, order: list[int], tokens: list[list[str]], workers: int = 1) -> list[list[int]]:
+        """Cut ``order`` (sorted by length) into chunks of at most ``max_batch_size``, evenly, and
+        into a multiple of ``workers`` chunks where there is enough to share out."""
         opts = self.options
         size = max(1, opts.max_batch_size)
         if opts.batch_type != "tokens":
-            return [order[i : i + size] for i in range(0, len(order), size)]
+            n = len(order)
+            count = workers * math.ceil(n / (workers * size)) if n else 0
+            count = min(count, n)
+            return [order[i * n // count : (i + 1) * n // count] for i in range(count)]
+        total = sum(len(tokens[i]) for i in order)
+        if workers > 1 and total:
+            longest = max(len(tokens[i]) for i in order)
+            size = min(size, max(longest, math.ceil(total / workers)))
         chunks: list[list[int]] = []
         current: list[int] = []
         for i in order:  # sorted ascending: the last one added is the longest
