@@ -4,9 +4,13 @@ This is the library behind ``toolkit convert``. It streams: documents are read l
 sent to the pipeline in batches, written as soon as they are done, and only counters and
 failures are kept, so memory does not grow with the number of documents.
 
-With ``jobs > 1`` the main process reads inputs and hands batches of documents to worker
-processes; each worker builds the pipeline and the output format once, processes its
-batch, writes the outputs itself and returns a small result per document.
+With ``jobs > 1`` the main process lists the inputs and hands batches to worker processes:
+batches of small files, which the worker reads itself (reading and decoding are then done in
+parallel too, and nothing but file names crosses between processes), and batches of documents
+of large files (a big JSONL or feed), which the main process reads and shares out so that one
+file is still processed by every worker. Each worker builds the pipeline and the output
+format once, processes its batch, writes the outputs itself and returns a small result per
+document, in input order.
 """
 
 from __future__ import annotations
@@ -27,11 +31,14 @@ from .document import Document
 from .errors import OutputError, error_record
 from .io.readers import ReadOptions, Source, iter_sources, read_source
 from .io.writers import OutputDir, Rendered, atomic_write
-from .pipeline import PipelineError, PipelineSpec, chunks
+from .pipeline import PipelineError, PipelineSpec
 from .registry import FORMATS
 from .text import json_dumps
 
 FAILURES_FILE = "failures.jsonl"
+#: With a pool, files up to this size are read by the workers; larger ones by the main
+#: process, which shares their documents out in batches.
+WORKER_READ_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +195,72 @@ def _work(docs: list[Document]) -> list[DocResult]:
     return _WORKER.run(docs)
 
 
+def _work_sources(sources: list[Source], options: ReadOptions, resume: bool) -> list[DocResult]:
+    """Read a batch of files and process their documents; one result per document, in input
+    order (read failures and documents already done in place)."""
+    assert _WORKER is not None, "worker not initialised"
+    worker = _WORKER
+    docs = (doc for source in sources for doc in read_source(source, options))
+    out: list[DocResult] = []
+    for slots, batch in _in_order(docs, len(sources) or 1, False, _known(worker.outdir, resume), whole=True):
+        out.extend(_merge(slots, worker.run(batch) if batch else []))
+    return out
+
+
+def _known(outdir: OutputDir, resume: bool) -> Callable[[Document], DocResult | None]:
+    """The result of a document that needs no processing (unreadable, or done by an earlier
+    run with ``--resume``), else None."""
+
+    def known(doc: Document) -> DocResult | None:
+        if doc.status != "ok":
+            return result_of(doc)
+        if resume and outdir.is_complete(doc.id):
+            return DocResult(doc.source, doc.id, "resumed")
+        return None
+
+    return known
+
+
+def _in_order(
+    docs: Iterable[Document],
+    size: int,
+    fail_fast: bool,
+    known: Callable[[Document], DocResult | None],
+    *,
+    whole: bool = False,
+) -> Iterator[tuple[list[DocResult | None], list[Document]]]:
+    """Cut documents into batches of at most ``size`` to process, each with its slots: the
+    results known already, and None where the next processed result goes (see :func:`_merge`).
+    With ``fail_fast`` a failure ends its batch, so nothing more is read before it is reported.
+    ``whole``: one batch for everything."""
+    slots: list[DocResult | None] = []
+    batch: list[Document] = []
+    for doc in docs:
+        result = known(doc)
+        slots.append(result)
+        if result is None:
+            batch.append(doc)
+        if (not whole and len(batch) >= size) or (fail_fast and result is not None and result.status == "failed"):
+            yield slots, batch
+            slots, batch = [], []
+    if slots:
+        yield slots, batch
+
+
+def _merge(slots: list[DocResult | None], processed: list[DocResult]) -> list[DocResult]:
+    """The results of a batch in input order. Processing that stopped early (fail-fast) gives
+    fewer results: the batch ends there."""
+    results = iter(processed)
+    out: list[DocResult] = []
+    for slot in slots:
+        if slot is None:
+            slot = next(results, None)
+            if slot is None:
+                break
+        out.append(slot)
+    return out
+
+
 # -- the batch ----------------------------------------------------------------------------------
 
 
@@ -229,38 +302,25 @@ def convert(
             on_result(result)
         return fail_fast and result.status == "failed"
 
-    # With a pool, what is known while reading (unreadable inputs, documents already done)
-    # waits in `met` and is reported just before the results of the batch being read, so
-    # results (and failures.jsonl) come in the same order whatever the number of jobs.
-    met: list[DocResult] | None = [] if converter_local is None else None
-
-    def pending_docs() -> Iterator[Document]:
-        for doc in _documents(sources, read_options, summary):
-            if doc.status != "ok":  # unreadable input: report it here, it never reaches a worker
-                if met is not None and not fail_fast:
-                    met.append(result_of(doc))
-                elif report(result_of(doc)):
-                    summary.stopped_early = True
-                    return
-                continue
-            if resume and probe.is_complete(doc.id):
-                done = DocResult(doc.source, doc.id, "resumed")
-                if met is not None:
-                    met.append(done)
-                else:
-                    report(done)
-                continue
-            yield doc
-
-    batches = chunks(pending_docs(), pipeline.batch_size)
+    # Results are reported in input order, whatever the number of jobs: documents that need no
+    # processing (unreadable, or done with --resume) in their place among the processed ones.
+    known = _known(probe, resume)
     if converter_local is not None:
-        for batch in batches:
-            if any(report(r) for r in converter_local.run(batch)):
+        for slots, batch in _in_order(
+            _documents(sources, read_options, summary), pipeline.batch_size, fail_fast, known
+        ):
+            if any(report(r) for r in _merge(slots, converter_local.run(batch) if batch else [])):
                 summary.stopped_early = True
                 break
     else:
-        assert met is not None
-        _run_pool(batches, met, pipeline, output, jobs, fail_fast, report, summary)
+        if fail_fast:  # stops at the first failure: documents are read here, one batch at a time
+            docs = _documents(sources, read_options, summary)
+            tasks: Iterator[_Task] = (
+                (slots, _work, (batch,)) for slots, batch in _in_order(docs, pipeline.batch_size, True, known)
+            )
+        else:
+            tasks = _pool_tasks(sources, read_options, resume, summary, pipeline.batch_size, known)
+        _run_pool(tasks, pipeline, output, jobs, fail_fast, report, summary)
 
     summary.seconds = time.perf_counter() - started
     try:
@@ -270,9 +330,47 @@ def convert(
     return summary
 
 
+#: A pool task: (the slots of its results or None when the worker returns them all in order,
+#: the function, its arguments).
+_Task = tuple[list[DocResult | None] | None, Callable[..., list[DocResult]], tuple[Any, ...]]
+
+
+def _pool_tasks(
+    sources: Iterator[Source],
+    options: ReadOptions,
+    resume: bool,
+    summary: BatchSummary,
+    size: int,
+    known: Callable[[Document], DocResult | None],
+) -> Iterator[_Task]:
+    """The pool's tasks, in input order: runs of small files, which the worker reads
+    (``_work_sources``), and batches of the documents of a large file, read here (``_work``)."""
+    files: list[Source] = []
+    for source in sources:
+        if not source.supported:
+            summary.ignored.append(source.display)
+            continue
+        try:
+            small = source.path is not None and os.stat(source.path).st_size <= WORKER_READ_BYTES
+        except OSError:
+            small = True  # the worker reports why it cannot be read
+        if small:
+            files.append(source)
+            if len(files) >= size:
+                yield None, _work_sources, (files, options, resume)
+                files = []
+            continue
+        if files:
+            yield None, _work_sources, (files, options, resume)
+            files = []
+        for slots, batch in _in_order(read_source(source, options), size, False, known):
+            yield slots, _work, (batch,)
+    if files:
+        yield None, _work_sources, (files, options, resume)
+
+
 def _run_pool(
-    batches: Iterator[list[Document]],
-    met: list[DocResult],
+    tasks: Iterator[_Task],
     pipeline: PipelineSpec,
     output: OutputSpec,
     jobs: int,
@@ -280,24 +378,21 @@ def _run_pool(
     report: Callable[[DocResult], bool],
     summary: BatchSummary,
 ) -> None:
-    """Feed batches to the workers, at most ``2 * jobs`` at a time (memory stays flat), and
-    report their results in input order (each batch's after what was met reading it)."""
+    """Feed tasks to the workers, at most ``2 * jobs`` at a time (memory stays flat), and
+    report their results in input order."""
     with ProcessPoolExecutor(
         max_workers=jobs, initializer=_init_worker, initargs=(pipeline, output, fail_fast, jobs)
     ) as pool:
-        in_flight: deque[tuple[list[DocResult], Future[list[DocResult]]]] = deque()
+        in_flight: deque[tuple[list[DocResult | None] | None, Future[list[DocResult]]]] = deque()
 
         def report_oldest() -> bool:
-            before, future = in_flight.popleft()
-            stop = False
-            for result in (*before, *future.result()):
-                stop = report(result) or stop
-            return stop
+            slots, future = in_flight.popleft()
+            results = future.result() if slots is None else _merge(slots, future.result())
+            return any(report(result) for result in results)
 
         stop = False
-        for batch in batches:
-            in_flight.append((met[:], pool.submit(_work, batch)))
-            met.clear()
+        for slots, fn, args in tasks:
+            in_flight.append((slots, pool.submit(fn, *args)))
             if len(in_flight) >= 2 * jobs:
                 stop = report_oldest()
                 if stop:
@@ -308,10 +403,6 @@ def _run_pool(
             summary.stopped_early = True
             for _, fut in in_flight:
                 fut.cancel()
-        else:
-            for result in met:  # met after the last batch
-                report(result)
-            met.clear()
 
 
 def write_failures(outdir: str | os.PathLike[str], failures: list[DocResult]) -> Path | None:
