@@ -97,6 +97,8 @@ def test_direct_pair_model_through_the_cli(cli, packages, models_dir):  # noqa: 
     assert result.exit_code == 0, result.output
     # the copy model gives the source back: sentences, order and paragraphs survive the round trip
     assert result.stdout == text
+    result = cli("translate", "--from", "kk", "--to", "en", "--threads", "1", input=text)
+    assert result.exit_code == 0 and result.stdout == text, result.output
     result, (doc,) = run_jsonl(cli, [kk_doc()], "--to", "en")
     tr = doc["translations"]["en"]
     assert tr["title"] == KK_TITLE and [p["text"] for p in tr["paragraphs"]] == [KK_P1, KK_P2]
