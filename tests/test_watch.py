@@ -379,3 +379,42 @@ def test_watch_translates_with_models_loaded_once(tmp_path, packages, models_dir
         assert_valid_newsml(path)
     loads = [line for line in proc.stderr.decode().splitlines() if "loading translation model" in line]
     assert len(loads) == 2  # one per model (kk->en, en->ru) for the life of the service, not one per item
+
+
+def test_a_file_that_cannot_be_moved_out_stays_claimed_and_the_service_goes_on(tmp_path, monkeypatch, caplog):
+    from toolkit.batch import OutputSpec
+    from toolkit.pipeline import PipelineSpec
+    from toolkit.watch import Inbox, Watcher
+
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    story = "Council approves budget\n\nThe council approved the budget for next year on Monday evening.\n"
+    drop(inbox, "a.txt", story.encode())
+    drop(inbox, "b.txt", story.replace("budget", "school plan").encode())
+    real_done = Inbox.done
+
+    def done(self, path):
+        if path.name == "a.txt":  # processed/ refuses this one (read-only, full, ...)
+            raise OSError(30, "Read-only file system")
+        return real_done(self, path)
+
+    monkeypatch.setattr(Inbox, "done", done)
+    seen = []
+    box = Inbox(inbox, settle=0)
+    watcher = Watcher(
+        box,
+        PipelineSpec.from_names(["clean"]),
+        OutputSpec(str(outbox), "jsonl"),
+        on_file=lambda p, s, r: seen.append((p.name, s)),
+    )
+    box.open()
+    try:
+        watcher.run_once()
+        watcher.run_once()  # the stuck file is not processed again in this session
+    finally:
+        box.close()
+    assert sorted(seen) == [("a.txt", "stuck"), ("b.txt", "processed")]
+    assert watcher.stats.stuck == 1 and watcher.stats.ok == 2
+    assert [p.name for p in box.claimed()] == ["a.txt"]  # kept, nothing lost: a restart adopts it
+    assert (inbox / "processed" / "b.txt").exists()
+    assert any("cannot move a.txt to processed/" in r.getMessage() for r in caplog.records)

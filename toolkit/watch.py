@@ -61,6 +61,7 @@ class Stats:
     failed: int = 0
     duplicates: int = 0
     skipped: int = 0
+    stuck: int = 0  # files processed but not moved out of the work folder (see Watcher._finish)
     started: float = field(default_factory=time.monotonic)
 
     def as_dict(self) -> dict[str, Any]:
@@ -72,6 +73,7 @@ class Stats:
             "failed": self.failed,
             "duplicates": self.duplicates,
             "skipped": self.skipped,
+            "stuck": self.stuck,
             "rate": round(self.documents / elapsed, 2),
         }
 
@@ -274,6 +276,7 @@ class Watcher:
         self.stats = Stats()
         self.stop_event = threading.Event()
         self._last_health = 0
+        self._stuck: set[Path] = set()  # claimed files that could not be moved out: not retried now
 
     # -- one round ---------------------------------------------------------------------------------
 
@@ -338,17 +341,33 @@ class Watcher:
                 self.stats.skipped += 1
             else:
                 self.stats.failed += 1
-        if not results:
-            failed_errors = [{"code": "empty-input", "message": f"{path.name}: no documents in this file"}]
-            self.inbox.fail(path, failed_errors)
-            self.stats.failed += 1
-            status = "failed"
-        elif failed:
-            self.inbox.fail(path, [{"source": r.source, "id": r.id, **(r.error or {})} for r in failed])
-            status = "failed"
-        else:
-            self.inbox.done(path)
-            status = "processed"
+        try:
+            if not results:
+                failed_errors = [{"code": "empty-input", "message": f"{path.name}: no documents in this file"}]
+                self.stats.failed += 1
+                status = "failed"
+                self.inbox.fail(path, failed_errors)
+            elif failed:
+                status = "failed"
+                self.inbox.fail(path, [{"source": r.source, "id": r.id, **(r.error or {})} for r in failed])
+            else:
+                status = "processed"
+                self.inbox.done(path)
+        except OSError as exc:
+            # processed/ or failed/ cannot take it (read-only, full, gone): the file stays claimed in
+            # the work folder, nothing is lost, and the service goes on with the other files; it is
+            # not tried again until the watcher restarts (which adopts the work folder)
+            self._stuck.add(path)
+            self.stats.stuck += 1
+            log.error(
+                "cannot move %s to %s/: %s; it stays in %s",
+                printable(path.name),
+                status,
+                exc.strerror or exc,
+                self.inbox.work,
+                extra={"event": "stuck", "file": path.name, "error": str(exc.strerror or exc)},
+            )
+            status = "stuck"
         log.info(
             "%s %s",
             status,
@@ -381,7 +400,7 @@ class Watcher:
         handled = 0
         if self.inbox.adopt_orphans():
             log.info("adopted files left by a stopped watcher")
-        leftovers = self.inbox.claimed()
+        leftovers = [p for p in self.inbox.claimed() if p not in self._stuck]
         for start in range(0, len(leftovers), self.batch_size):
             if self.stop_event.is_set():
                 return handled
