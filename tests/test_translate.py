@@ -152,6 +152,44 @@ def test_multilingual_m2m_style_target_token_selects_the_language(cli, packages,
         assert tr["route"] == ["en", lang]
 
 
+def test_opus_mt_target_token_in_the_source_selects_the_language(cli, packages, models_dir):  # noqa: F811
+    install(cli, packages, "opus")
+    shown = cli("models", "show", "opus-mt-en-trk-tiny-1_0")
+    assert shown.exit_code == 0 and ">>kaz<<" in shown.output, shown.output
+    doc = make_document("The rules change.", title="Trade", lang="en")
+    result, (out,) = run_jsonl(cli, [doc], "--to", "kk,uz")
+    assert result.exit_code == 0, result.output
+    # the copy model turns the source's first token into the target's marker word: >>kaz<< -> qazaqsha
+    for lang, word in (("kk-Cyrl", "qazaqsha"), ("uz-Latn", "ozbekcha")):
+        tr = out["translations"][lang]
+        assert tr["title"] == f"{word} Trade" and tr["paragraphs"][0]["text"] == f"{word} The rules change."
+        assert tr["extra"]["route_kind"] == "multilingual" and tr["route"] == ["en", lang]
+    assert ">>" not in json.dumps(out["translations"])
+
+
+def test_opus_mt_metadata_must_give_every_target_a_token(packages, tmp_path):  # noqa: F811
+    import shutil
+
+    from toolkit.translate.errors import ModelPackageError
+    from toolkit.translate.store import read_package
+
+    src = tmp_path / "pkg"
+    with zipfile.ZipFile(packages["opus"]) as zf:
+        zf.extractall(src)
+    (root,) = src.iterdir()
+    meta = json.loads((root / "metadata.json").read_text("utf-8"))
+    meta["to_codes"] = ["kk", "uz", "ru"]
+    (root / "metadata.json").write_text(json.dumps(meta), "utf-8")
+    with pytest.raises(ModelPackageError, match="no token chooses the target language ru"):
+        read_package(root)
+    meta["to_codes"] = ["kk", "uz"]
+    meta["target_token_in_source"] = {"kk": ">>kaz<<", "uz": ">>uzbek<<"}
+    (root / "metadata.json").write_text(json.dumps(meta), "utf-8")
+    with pytest.raises(ModelPackageError, match=">>uzbek<< are not in the model's vocabulary"):
+        read_package(root)
+    shutil.rmtree(src)
+
+
 def test_script_variants_need_no_model(cli, models_dir):  # noqa: F811
     uz = make_document("Oʻzbekiston Respublikasi poytaxti Toshkent shahri.", lang="uz-Latn")
     kk = make_document("Қазақстан Республикасы", lang="kk-Cyrl")

@@ -231,7 +231,7 @@ class CT2Engine:
         sp_target = sp_source if package.target_spm == package.source_spm else load_sentencepiece(package.target_spm)
         translator = self.translator(package)
         opts = self.options
-        prefix = list(package.source_prefix_for(source))
+        prefix = list(package.source_tokens_for(source, target))
         suffix = ["</s>"] if package.source_eos else []
         target_prefix = list(package.target_prefix_for(target))
         pieces = sp_source.encode(texts, out_type=str)

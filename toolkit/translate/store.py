@@ -17,6 +17,8 @@ models (argostranslate ignores what it does not know)::
     {"from_codes": ["en", "kk", "ru", "uz"], "to_codes": [...],  # many pairs in one model
      "language_tokens": "nllb",      # "nllb" (kaz_Cyrl) or "m2m" (__kk__): prefix tokens
      "source_prefix": {...}, "target_prefix": "__kk__" or {"kk": "__kk__", ...},
+     "target_token_in_source": {"kk": ">>kaz<<", ...},  # OPUS-MT multi-target models: the
+                                     # target's token starts the *source* (by target language)
      "source_eos": true,             # append </s> to the source (NLLB, OPUS-MT conversions)
      "sentencepiece": {"source": "source.spm", "target": "target.spm"}}
 
@@ -74,6 +76,8 @@ class ModelPackage:
     to_codes: tuple[str, ...]
     source_prefix: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "*" applies to every language
     target_prefix: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: tokens that start the source and choose the target language (OPUS-MT ``>>kaz<<``), by target
+    target_in_source: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source_eos: bool = False
     source_spm: Path | None = None
     target_spm: Path | None = None
@@ -94,6 +98,7 @@ class ModelPackage:
             self.source_spm is not None
             and self.source_spm.name == "sentencepiece.model"
             and not self.source_prefix
+            and not self.target_in_source
             and not self.source_eos
             and all(len(v) <= 1 for v in self.target_prefix.values())
         )
@@ -110,10 +115,16 @@ class ModelPackage:
     def target_prefix_for(self, lang: str) -> tuple[str, ...]:
         return self.target_prefix.get(lang, self.target_prefix.get("*", ()))
 
+    def source_tokens_for(self, source: str, target: str) -> tuple[str, ...]:
+        """Tokens put before the source: the target's token of an OPUS-MT multi-target model
+        (``>>kaz<<``) first, then the source prefix (NLLB's ``kaz_Cyrl``)."""
+        return self.target_in_source.get(target, ()) + self.source_prefix_for(source)
+
     @property
     def prefix_tokens(self) -> frozenset[str]:
         tokens = {t for v in self.target_prefix.values() for t in v}
         tokens.update(t for v in self.source_prefix.values() for t in v)
+        tokens.update(t for v in self.target_in_source.values() for t in v)
         return frozenset(tokens)
 
     def size(self) -> int:
@@ -131,6 +142,7 @@ class ModelPackage:
             "pairs": [f"{s}->{t}" for s, t in self.pairs()],
             "source_prefix": {k: list(v) for k, v in self.source_prefix.items()},
             "target_prefix": {k: list(v) for k, v in self.target_prefix.items()},
+            "target_token_in_source": {k: list(v) for k, v in self.target_in_source.items()},
             "source_eos": self.source_eos,
             "tokenizer": [p.name for p in (self.source_spm, self.target_spm) if p is not None],
         }
@@ -176,10 +188,21 @@ def read_package(
         raise ModelPackageError(f"metadata.json: language_tokens must be 'm2m' or 'nllb', not {style!r}", path=where)
     source_prefix = _prefixes(metadata.get("source_prefix"), from_codes, style, "source_prefix", where)
     target_prefix = _prefixes(metadata.get("target_prefix"), to_codes, style, "target_prefix", where)
-    if len(to_codes) > 1 and not target_prefix:
-        raise ModelPackageError(
-            "metadata.json: a model with several to_codes needs target_prefix tokens (or language_tokens)", path=where
-        )
+    key = "target_token_in_source"
+    target_in_source = _prefixes(metadata.get(key), to_codes, None, key, where)
+    if "*" in target_in_source:
+        raise ModelPackageError(f"metadata.json: {key} must name the token of each target language", path=where)
+    if len(to_codes) > 1:
+        chosen = set(target_in_source) if target_in_source else set(target_prefix)
+        if not chosen:
+            raise ModelPackageError(
+                "metadata.json: a model with several to_codes needs target_prefix tokens (or language_tokens, "
+                "or target_token_in_source)",
+                path=where,
+            )
+        if "*" not in chosen and not set(to_codes) <= chosen:
+            missing = ", ".join(sorted(set(to_codes) - chosen))
+            raise ModelPackageError(f"metadata.json: no token chooses the target language {missing}", path=where)
     source_eos = metadata.get("source_eos", False)
     if not isinstance(source_eos, bool):
         raise ModelPackageError("metadata.json: source_eos must be true or false", path=where)
@@ -193,6 +216,7 @@ def read_package(
         to_codes=to_codes,
         source_prefix=source_prefix,
         target_prefix=target_prefix,
+        target_in_source=target_in_source,
         source_eos=source_eos,
         source_spm=source_spm,
         target_spm=target_spm,
@@ -310,8 +334,9 @@ def _vocabulary(model_dir: Path, side: str) -> set[str] | None:
 
 def _check_vocabulary(package: ModelPackage, where: str) -> None:
     """Prefix tokens the metadata promises must exist in the model's vocabularies."""
-    for side, prefixes in (("source", package.source_prefix), ("target", package.target_prefix)):
-        tokens = {t for v in prefixes.values() for t in v}
+    source_tokens = {t for v in (*package.source_prefix.values(), *package.target_in_source.values()) for t in v}
+    target_tokens = {t for v in package.target_prefix.values() for t in v}
+    for side, tokens in (("source", source_tokens), ("target", target_tokens)):
         if not tokens:
             continue
         vocab = _vocabulary(package.model_dir, side)

@@ -372,7 +372,10 @@ def build_test_packages(workdir: str | Path) -> dict[str, Path]:
     * ``nllb``: multilingual NLLB-style copy model (``eng_Latn`` ... source and target prefixes,
       ``</s>`` appended by the engine), separate source/target SentencePiece files;
     * ``m2m``: multilingual ``__kk__``-style chain model answering each target with a marker word;
-    * ``tr_en``: Turkish -> English, copies.
+    * ``tr_en``: Turkish -> English, copies;
+    * ``opus``: OPUS-MT-style English -> Kazakh/Uzbek copy model whose target is chosen by a
+      token that starts the *source* (``>>kaz<<``, ``>>uzb<<``); it copies that token as the
+      target's marker word (``qazaqsha``, ``ozbekcha``), so the output shows which it was given.
     """
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -421,6 +424,28 @@ def build_test_packages(workdir: str | Path) -> dict[str, Path]:
             "sentencepiece": {"source": "source.spm", "target": "target.spm"},
         },
         lambda d: build_copy_model(d, vocab_ml, add_source_eos=False),
+        separate_sp=True,
+    )
+    opus_tokens = {"kk": ">>kaz<<", "uz": ">>uzb<<"}
+    vocab_opus = vocab + list(opus_tokens.values())
+    index = {t: i for i, t in enumerate(vocab_opus)}
+    make(
+        "opus",
+        "opus-mt-en-trk-tiny-1_0",
+        {
+            **base,
+            "from_code": "en",
+            "to_codes": ["kk", "uz"],
+            "target_token_in_source": opus_tokens,
+            "source_eos": True,
+            "sentencepiece": {"source": "source.spm", "target": "target.spm"},
+        },
+        lambda d: build_copy_model(
+            d,
+            vocab_opus,
+            mapping={index[">>kaz<<"]: index["qazaqsha"], index[">>uzb<<"]: index["ozbekcha"]},
+            add_source_eos=False,
+        ),
         separate_sp=True,
     )
     markers = dict(zip(lang_tokens_m2m, ["english", "qazaqsha", "poruski", "ozbekcha"], strict=True))
