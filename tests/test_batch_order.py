@@ -95,3 +95,20 @@ def test_resume_in_a_pool_skips_what_is_done_in_place(tmp_path):
     again = convert([str(src)], spec, OutputSpec(str(out), "jsonl"), jobs=2, resume=True, on_result=seen.append)
     assert again.resumed == first.ok == 6 and again.failed == first.failed
     assert [r.source for r in seen] == sorted(str(p) for p in src.iterdir())
+
+
+def test_fail_fast_in_a_pool_reads_nothing_after_an_unreadable_file(tmp_path):
+    src = _corpus(tmp_path)  # 00 story, 01 broken, ...
+    spec = PipelineSpec.from_names(["clean"], batch_size=4)
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        seen = []
+        summary = convert(
+            [str(src)], spec, OutputSpec(str(out), "jsonl"), jobs=jobs, fail_fast=True, on_result=seen.append
+        )
+        assert summary.stopped_early and [(r.source.rsplit("/", 1)[-1], r.status) for r in seen] == [
+            ("00_story.txt", "ok"),
+            ("01_broken.txt", "failed"),
+        ]
+        written = [p.name for p in out.iterdir() if p.suffix == ".jsonl" and p.name != "failures.jsonl"]
+        assert len(written) == 1  # 00 only: nothing after the unreadable file was read or processed

@@ -314,9 +314,8 @@ def convert(
                 break
     else:
         if fail_fast:  # stops at the first failure: documents are read here, one batch at a time
-            docs = _documents(sources, read_options, summary)
-            tasks: Iterator[_Task] = (
-                (slots, _work, (batch,)) for slots, batch in _in_order(docs, pipeline.batch_size, True, known)
+            tasks: Iterator[_Task] = _fail_fast_tasks(
+                _documents(sources, read_options, summary), pipeline.batch_size, known
             )
         else:
             tasks = _pool_tasks(sources, read_options, resume, summary, pipeline.batch_size, known)
@@ -333,6 +332,17 @@ def convert(
 #: A pool task: (the slots of its results or None when the worker returns them all in order,
 #: the function, its arguments).
 _Task = tuple[list[DocResult | None] | None, Callable[..., list[DocResult]], tuple[Any, ...]]
+
+
+def _fail_fast_tasks(
+    docs: Iterable[Document], size: int, known: Callable[[Document], DocResult | None]
+) -> Iterator[_Task]:
+    """Batches of documents read here; nothing is read (or sent) after an unreadable one."""
+    for slots, batch in _in_order(docs, size, True, known):
+        yield slots, _work, (batch,)
+        last = slots[-1] if slots else None
+        if last is not None and last.status == "failed":
+            return
 
 
 def _pool_tasks(
