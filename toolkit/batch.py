@@ -199,12 +199,11 @@ def _work_sources(sources: list[Source], options: ReadOptions, resume: bool) -> 
     """Read a batch of files and process their documents; one result per document, in input
     order (read failures and documents already done in place)."""
     assert _WORKER is not None, "worker not initialised"
-    worker = _WORKER
-    docs = (doc for source in sources for doc in read_source(source, options))
-    out: list[DocResult] = []
-    for slots, batch in _in_order(docs, len(sources) or 1, False, _known(worker.outdir, resume), whole=True):
-        out.extend(_merge(slots, worker.run(batch) if batch else []))
-    return out
+    known = _known(_WORKER.outdir, resume)
+    docs = [doc for source in sources for doc in read_source(source, options)]
+    slots = [known(doc) for doc in docs]
+    batch = [doc for doc, slot in zip(docs, slots, strict=True) if slot is None]
+    return _merge(slots, _WORKER.run(batch) if batch else [])
 
 
 def _known(outdir: OutputDir, resume: bool) -> Callable[[Document], DocResult | None]:
@@ -222,17 +221,12 @@ def _known(outdir: OutputDir, resume: bool) -> Callable[[Document], DocResult | 
 
 
 def _in_order(
-    docs: Iterable[Document],
-    size: int,
-    fail_fast: bool,
-    known: Callable[[Document], DocResult | None],
-    *,
-    whole: bool = False,
+    docs: Iterable[Document], size: int, fail_fast: bool, known: Callable[[Document], DocResult | None]
 ) -> Iterator[tuple[list[DocResult | None], list[Document]]]:
     """Cut documents into batches of at most ``size`` to process, each with its slots: the
     results known already, and None where the next processed result goes (see :func:`_merge`).
-    With ``fail_fast`` a failure ends its batch, so nothing more is read before it is reported.
-    ``whole``: one batch for everything."""
+    With ``fail_fast`` an unreadable document ends the batch and the stream: nothing after it is
+    read (or sent to a worker)."""
     slots: list[DocResult | None] = []
     batch: list[Document] = []
     for doc in docs:
@@ -240,7 +234,10 @@ def _in_order(
         slots.append(result)
         if result is None:
             batch.append(doc)
-        if (not whole and len(batch) >= size) or (fail_fast and result is not None and result.status == "failed"):
+        if fail_fast and result is not None and result.status == "failed":
+            yield slots, batch
+            return
+        if len(batch) >= size:
             yield slots, batch
             slots, batch = [], []
     if slots:
@@ -264,11 +261,17 @@ def _merge(slots: list[DocResult | None], processed: list[DocResult]) -> list[Do
 # -- the batch ----------------------------------------------------------------------------------
 
 
-def _documents(sources: Iterable[Source], options: ReadOptions, summary: BatchSummary) -> Iterator[Document]:
+def _supported(sources: Iterable[Source], summary: BatchSummary) -> Iterator[Source]:
+    """The sources a reader handles; the others are counted as ignored."""
     for source in sources:
-        if not source.supported:
+        if source.supported:
+            yield source
+        else:
             summary.ignored.append(source.display)
-            continue
+
+
+def _documents(sources: Iterable[Source], options: ReadOptions, summary: BatchSummary) -> Iterator[Document]:
+    for source in _supported(sources, summary):
         yield from read_source(source, options)
 
 
@@ -314,8 +317,9 @@ def convert(
                 break
     else:
         if fail_fast:  # stops at the first failure: documents are read here, one batch at a time
-            tasks: Iterator[_Task] = _fail_fast_tasks(
-                _documents(sources, read_options, summary), pipeline.batch_size, known
+            docs = _documents(sources, read_options, summary)
+            tasks: Iterator[_Task] = (
+                (slots, _work, (batch,)) for slots, batch in _in_order(docs, pipeline.batch_size, True, known)
             )
         else:
             tasks = _pool_tasks(sources, read_options, resume, summary, pipeline.batch_size, known)
@@ -334,17 +338,6 @@ def convert(
 _Task = tuple[list[DocResult | None] | None, Callable[..., list[DocResult]], tuple[Any, ...]]
 
 
-def _fail_fast_tasks(
-    docs: Iterable[Document], size: int, known: Callable[[Document], DocResult | None]
-) -> Iterator[_Task]:
-    """Batches of documents read here; nothing is read (or sent) after an unreadable one."""
-    for slots, batch in _in_order(docs, size, True, known):
-        yield slots, _work, (batch,)
-        last = slots[-1] if slots else None
-        if last is not None and last.status == "failed":
-            return
-
-
 def _pool_tasks(
     sources: Iterator[Source],
     options: ReadOptions,
@@ -356,10 +349,7 @@ def _pool_tasks(
     """The pool's tasks, in input order: runs of small files, which the worker reads
     (``_work_sources``), and batches of the documents of a large file, read here (``_work``)."""
     files: list[Source] = []
-    for source in sources:
-        if not source.supported:
-            summary.ignored.append(source.display)
-            continue
+    for source in _supported(sources, summary):
         try:
             small = source.path is not None and os.stat(source.path).st_size <= WORKER_READ_BYTES
         except OSError:
