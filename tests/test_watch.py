@@ -418,3 +418,37 @@ def test_a_file_that_cannot_be_moved_out_stays_claimed_and_the_service_goes_on(t
     assert [p.name for p in box.claimed()] == ["a.txt"]  # kept, nothing lost: a restart adopts it
     assert (inbox / "processed" / "b.txt").exists()
     assert any("cannot move a.txt to processed/" in r.getMessage() for r in caplog.records)
+
+
+def test_a_failed_file_whose_report_cannot_be_written_stays_claimed(tmp_path, monkeypatch, caplog):
+    from toolkit import watch
+    from toolkit.batch import OutputSpec
+    from toolkit.errors import OutputError
+    from toolkit.pipeline import PipelineSpec
+    from toolkit.watch import Inbox, Watcher
+
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    drop(inbox, "broken.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")  # fails: goes to failed/ with a report
+    drop(inbox, "good.txt", b"Council approves budget\n\nThe council approved the budget on Monday evening.\n")
+
+    def refuse(path, data, **kwargs):  # failed/ is read-only: the .error.json cannot be written
+        raise OutputError("cannot write: Read-only file system", path=str(path))
+
+    monkeypatch.setattr(watch, "atomic_write", refuse)
+    seen = []
+    box = Inbox(inbox, settle=0)
+    watcher = Watcher(
+        box,
+        PipelineSpec.from_names(["clean"]),
+        OutputSpec(str(outbox), "jsonl"),
+        on_file=lambda p, s, r: seen.append((p.name, s)),
+    )
+    box.open()
+    try:
+        watcher.run_once()
+    finally:
+        box.close()
+    assert sorted(seen) == [("broken.txt", "stuck"), ("good.txt", "processed")]
+    assert [p.name for p in box.claimed()] == ["broken.txt"] and watcher.stats.stuck == 1
+    assert any("cannot move broken.txt to failed/: cannot write: Read-only" in r.getMessage() for r in caplog.records)

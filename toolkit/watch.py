@@ -41,7 +41,7 @@ from typing import Any
 
 from .batch import Converter, DocResult, OutputSpec, result_of
 from .document import Document
-from .errors import ConfigError, InputError, printable
+from .errors import ConfigError, InputError, OutputError, printable
 from .io.readers import ReadOptions, Source, read_source
 from .io.writers import atomic_write
 from .pipeline import PipelineSpec
@@ -353,19 +353,21 @@ class Watcher:
             else:
                 status = "processed"
                 self.inbox.done(path)
-        except OSError as exc:
-            # processed/ or failed/ cannot take it (read-only, full, gone): the file stays claimed in
-            # the work folder, nothing is lost, and the service goes on with the other files; it is
+        except (OSError, OutputError) as exc:
+            # processed/ or failed/ cannot take it (read-only, full, gone; the .error.json report is
+            # written with atomic_write, which raises OutputError): the file stays claimed in the
+            # work folder, nothing is lost, and the service goes on with the other files; it is
             # not tried again until the watcher restarts (which adopts the work folder)
+            reason = exc.message if isinstance(exc, OutputError) else (exc.strerror or str(exc))
             self._stuck.add(path)
             self.stats.stuck += 1
             log.error(
                 "cannot move %s to %s/: %s; it stays in %s",
                 printable(path.name),
                 status,
-                exc.strerror or exc,
+                reason,
                 self.inbox.work,
-                extra={"event": "stuck", "file": path.name, "error": str(exc.strerror or exc)},
+                extra={"event": "stuck", "file": path.name, "error": reason},
             )
             status = "stuck"
         log.info(
