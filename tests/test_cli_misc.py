@@ -46,6 +46,19 @@ def test_help_and_processors_import_nothing_heavy():
     assert proc.stdout.strip() == "[]"
 
 
+def test_cli_keeps_numpy_blas_single_threaded_unless_told(tmp_path):
+    """OpenBLAS's spinning threads would burn the other cores (and --jobs workers' CPU)."""
+    import os
+
+    script = "import os, toolkit.cli, numpy; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.stdout.strip() == "1", proc.stderr
+    env["OPENBLAS_NUM_THREADS"] = "3"
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.stdout.strip() == "3", proc.stderr
+
+
 def test_every_command_has_help_text():
     from toolkit.cli import main
 
