@@ -46,7 +46,7 @@ def test_help_and_processors_import_nothing_heavy():
     assert proc.stdout.strip() == "[]"
 
 
-def test_cli_keeps_numpy_blas_single_threaded_unless_told(tmp_path):
+def test_cli_keeps_numpy_blas_single_threaded_unless_told():
     """OpenBLAS's spinning threads would burn the other cores (and --jobs workers' CPU)."""
     import os
 

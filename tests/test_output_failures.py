@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import os
-import tempfile
+
+from toolkit.io import writers
 
 from .test_cli_convert import make_inputs, outputs
 
@@ -16,16 +17,16 @@ def test_disk_full_fails_affected_documents_only(cli, tmp_path, monkeypatch):
     assert cli("convert", src, "-o", out).exit_code == 0
     before = outputs(out)
 
-    real_mkstemp = tempfile.mkstemp
+    real_create = writers._create_temp  # every output file is created here
     calls = {"n": 0}
 
-    def mkstemp_until_full(*args, **kwargs):
+    def create_until_full(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] > 3:  # the disk fills up after a few files
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_mkstemp(*args, **kwargs)
+        return real_create(*args, **kwargs)
 
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_until_full)
+    monkeypatch.setattr(writers, "_create_temp", create_until_full)
     (src / "new.txt").write_text("A new story arrives.\n\nIt needs space on the disk.")
     result = cli("convert", src, "-o", out, "-f", "txt")
     monkeypatch.undo()
@@ -70,7 +71,7 @@ def test_read_only_output_folder(cli, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(writers, "_create_temp", refuse)
     result = cli("convert", src, "-o", out, "-f", "txt")
     monkeypatch.undo()
     assert result.exit_code == 1

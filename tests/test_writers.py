@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,23 @@ def test_sweep_removes_only_temp_files_of_dead_writers(tmp_path):
     assert sorted(os.listdir(tmp_path)) == sorted(
         [f".out.xml.{os.getpid()}.def456.tmp", "out.xml", ".hidden-but-not-ours"]
     )
+
+
+def test_temporary_names_skip_leftovers_and_are_recognised_by_the_sweep(tmp_path, monkeypatch):
+    import itertools
+
+    from toolkit.io import writers
+
+    target = tmp_path / "new" / "out.xml"
+    monkeypatch.setattr(writers, "_TEMP_COUNTER", itertools.count())
+    fd, first = writers._create_temp(target)  # creates the missing folder
+    os.close(fd)
+    assert os.stat(first).st_mode & 0o777 == 0o600
+    assert writers._TEMP.match(os.path.basename(first))  # a crashed writer's file would be swept
+    Path(first).write_bytes(b"left by a killed writer")
+    monkeypatch.setattr(writers, "_TEMP_COUNTER", itertools.count())  # the same names again
+    fd, second = writers._create_temp(target)
+    os.close(fd)
+    assert second != first and Path(first).read_bytes() == b"left by a killed writer"
+    atomic_write(target, "done")
+    assert sorted(os.listdir(target.parent)) == sorted(["out.xml", os.path.basename(first), os.path.basename(second)])

@@ -15,10 +15,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -113,14 +113,27 @@ def _os_error(exc: OSError, path: Path | str) -> OutputError:
     return OutputError(f"cannot write: {reason}", path=str(path))
 
 
+#: Unique temporary names without ``tempfile``'s random draw per file (a measurable share of
+#: writing small files): a per-process token and a counter; O_EXCL still refuses any clash.
+_TEMP_TOKEN = os.urandom(4).hex()
+_TEMP_COUNTER = itertools.count()
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
 def _create_temp(target: Path) -> tuple[int, str]:
-    """Create an empty temporary file beside ``target`` (``.NAME.PID.RANDOM.tmp``, mode 0600)."""
-    prefix = f".{target.name[:40]}.{os.getpid()}."
-    try:
-        return tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=target.parent)
-    except FileNotFoundError:  # the folder first (rare: once per folder)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=target.parent)
+    """Create an empty temporary file beside ``target`` (``.NAME.PID.UNIQUE.tmp``, mode 0600)."""
+    prefix = os.path.join(target.parent, f".{target.name[:40]}.{os.getpid()}.{_TEMP_TOKEN}")
+    for attempt in range(100):
+        name = f"{prefix}{next(_TEMP_COUNTER):x}{TEMP_SUFFIX}"
+        try:
+            return os.open(name, _TEMP_FLAGS, 0o600), name
+        except FileExistsError:  # a leftover of an earlier process with this pid: next name
+            continue
+        except FileNotFoundError:  # the folder first (rare: once per folder)
+            if attempt:
+                raise
+            target.parent.mkdir(parents=True, exist_ok=True)
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
 
 
 def _stage(target: Path, data: bytes) -> str:
