@@ -30,7 +30,19 @@ def make_inputs(root: Path, broken: bool = True) -> Path:
 
 
 def outputs(outdir: Path) -> dict[str, bytes]:
-    return {p.relative_to(outdir).as_posix(): p.read_bytes() for p in sorted(outdir.rglob("*")) if p.is_file()}
+    """Every file written, except the toolkit's own records (.toolkit/: see ``completed``)."""
+    return {
+        p.relative_to(outdir).as_posix(): p.read_bytes()
+        for p in sorted(outdir.rglob("*"))
+        if p.is_file() and not p.relative_to(outdir).as_posix().startswith(".toolkit/")
+    }
+
+
+def completed(outdir: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The documents recorded as finished: id -> (configuration fingerprint, outputs)."""
+    from toolkit.io.journal import DoneJournal
+
+    return DoneJournal(outdir / ".toolkit" / "done").completed()
 
 
 def test_convert_writes_one_output_per_document(cli, tmp_path):
@@ -73,9 +85,9 @@ def test_rerun_overwrites_instead_of_adding(cli, tmp_path):
     src = make_inputs(tmp_path, broken=False)
     out = tmp_path / "out"
     cli("convert", src, "-o", out)
-    first = outputs(out)
+    first, records = outputs(out), completed(out)
     cli("convert", src, "-o", out)
-    assert outputs(out) == first
+    assert outputs(out) == first and completed(out) == records
 
 
 def test_resume_skips_complete_documents(cli, tmp_path):

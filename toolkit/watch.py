@@ -13,9 +13,10 @@ How an item is never lost and never emitted twice:
   watchers on one inbox never process the same file.
 * **Stable files only**: a file is taken once its size and modification time have not changed
   for ``settle`` seconds; temporary names (``.*``, ``*.part``, ``*.tmp``, ``*~``, ...) are left alone.
-* **Outputs** are written atomically, named by guid/id + language, and a per-document manifest
-  is written last. A document whose manifest is complete is a duplicate: an identical
-  re-delivery produces no new output.
+* **Outputs** are written atomically, named by guid/id + language, and the document is
+  recorded as finished last (the output folder's journal, :mod:`toolkit.io.journal`). A
+  document recorded with all its outputs present is a duplicate: an identical re-delivery
+  produces no new output.
 * **Crash recovery**: each instance holds an ``flock`` on ``.work/ID.lock``. At start (and on
   every scan) a watcher adopts the work folders whose lock is free (their owner died) and
   finishes those files first. Because outputs are idempotent, redoing a file that was

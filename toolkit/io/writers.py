@@ -5,9 +5,9 @@
 * :func:`safe_name` turns ids, guids and languages into file names that cannot escape the
   output directory.
 * :class:`OutputDir` renders documents with a format, writes every output of a document
-  atomically, then records a manifest for the document last. ``--resume`` trusts a
-  document as done only when its manifest exists, matches the run's configuration, and
-  every output it lists is present.
+  atomically, then records the document as finished last (:mod:`.journal`). ``--resume``
+  trusts a document as done only when its latest record matches the run's configuration
+  and every output it lists is present.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import contextlib
 import errno
 import hashlib
 import itertools
-import json
 import os
 import re
 import unicodedata
@@ -27,7 +26,7 @@ from typing import Any, Protocol
 
 from ..document import Document
 from ..errors import OutputError
-from ..text import escape_surrogates
+from .journal import DoneJournal
 
 MANIFEST_DIR = ".toolkit"
 _MAX_NAME = 120
@@ -250,7 +249,7 @@ def _check_relative(name: str) -> str:
 
 
 class OutputDir:
-    """Writes rendered documents into a directory, with per-document manifests."""
+    """Writes rendered documents into a directory and records each finished one (``--resume``)."""
 
     def __init__(self, root: str | os.PathLike[str], fmt: Format, *, fingerprint: str = "", fsync: bool = True) -> None:
         self.root = Path(root)
@@ -258,6 +257,7 @@ class OutputDir:
         self.fingerprint = fingerprint
         self.fsync = fsync
         self._manifests = self.root / MANIFEST_DIR / "done"
+        self.journal = DoneJournal(self._manifests)
 
     def prepare(self) -> None:
         """Create the directory and clear temporary files of writers that died."""
@@ -269,22 +269,12 @@ class OutputDir:
             raise OutputError(
                 f"cannot create the output directory: {exc.strerror or exc}", path=str(self.root)
             ) from None
-
-    def manifest_path(self, doc_id: str) -> Path:
-        return self._manifests / f"{safe_name(doc_id)}.json"
+        self.journal.compact()
 
     def is_complete(self, doc_id: str) -> bool:
         """True when a previous run wrote every output of this document with this configuration."""
-        try:
-            manifest = json.loads(self.manifest_path(doc_id).read_text("utf-8"))
-        except (OSError, ValueError):
-            return False
-        if not isinstance(manifest, dict) or manifest.get("fingerprint") != self.fingerprint:
-            return False
-        outputs = manifest.get("outputs")
-        if not isinstance(outputs, list):
-            return False
-        return all(isinstance(n, str) and (self.root / n).is_file() for n in outputs)
+        outputs = self.journal.outputs(doc_id, self.fingerprint)
+        return outputs is not None and all((self.root / n).is_file() for n in outputs)
 
     def render(self, doc: Document) -> list[Rendered]:
         outputs = self.format.render(doc)
@@ -305,8 +295,9 @@ class OutputDir:
 
         Every output is staged in a temporary file first; the data of the whole batch is made
         durable with one file-system sync (not one fsync per file), then each file is renamed
-        into place, and only then is each document's manifest written. A manifest therefore
-        never describes outputs that could still be lost, and no output is ever half-written.
+        into place, and only then are the documents recorded as finished (one journal append
+        for the batch). A record therefore never describes outputs that could still be lost,
+        and no output is ever half-written.
         """
         results: list[list[str] | OutputError] = []
         staged: list[list[tuple[str, Path]]] = []
@@ -340,36 +331,14 @@ class OutputDir:
                     break
         if self.fsync:
             _fsync_dir(self.root)
-        for i, ((doc, _), result) in enumerate(zip(items, results, strict=True)):
+        records = []
+        for (doc, _), result in zip(items, results, strict=True):
             if isinstance(result, list):
-                try:  # no fsync: an unreadable manifest only means "do it again"
-                    atomic_write(
-                        self.manifest_path(doc.id),
-                        escape_surrogates(_manifest_json(doc.id, doc.source, self.fingerprint, result)),
-                        fsync=False,
-                    )
-                except OutputError as exc:
-                    results[i] = exc
+                records.append((doc.id, doc.source, self.fingerprint, result))
+        error = self.journal.record(records)  # no fsync: a lost record only means "do it again"
+        if error is not None:
+            results = [error if isinstance(r, list) else r for r in results]
         return results
-
-
-def _manifest_json(doc_id: str, source: str | None, fingerprint: str, outputs: list[str]) -> str:
-    """``json.dumps(manifest, ensure_ascii=False, indent=1) + "\\n"``, without the pure-Python
-    encoder that ``indent`` selects (same text)."""
-    manifest: dict[str, Any] = {"id": doc_id, "source": source, "fingerprint": fingerprint, "outputs": outputs}
-    if not all(isinstance(v, str) for v in (doc_id, fingerprint, *outputs)) or not isinstance(
-        source, (str, type(None))
-    ):
-        return json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
-    enc = _JSON.encode
-    listed = "[\n  " + ",\n  ".join(map(enc, outputs)) + "\n ]" if outputs else "[]"
-    return (
-        f'{{\n "id": {enc(doc_id)},\n "source": {enc(source)},\n "fingerprint": {enc(fingerprint)},'
-        f'\n "outputs": {listed}\n}}\n'
-    )
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def _discard(temps: list[tuple[str, Path]]) -> None:
