@@ -79,3 +79,4 @@ def test_resume_after_repeated_sigkill(tmp_path):
     assert kills >= 1
     assert outputs(out) == outputs(reference)  # no partial files, no duplicates, same bytes
     assert completed(out) == completed(reference)  # every document recorded once, as finished
+    assert not (out / ".toolkit" / "tmp").exists()  # what the killed runs had staged is cleared

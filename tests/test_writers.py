@@ -141,3 +141,38 @@ def test_temporary_names_skip_leftovers_and_are_recognised_by_the_sweep(tmp_path
     assert second != first and Path(first).read_bytes() == b"left by a killed writer"
     atomic_write(target, "done")
     assert sorted(os.listdir(target.parent)) == sorted(["out.xml", os.path.basename(first), os.path.basename(second)])
+
+
+def test_outputs_are_staged_in_a_folder_per_process_and_nothing_is_left(tmp_path, monkeypatch):
+    from toolkit.document import Document
+    from toolkit.io import writers
+    from toolkit.io.writers import OutputDir, Rendered
+
+    class Fmt:
+        name = "txt"
+
+        def render(self, doc):
+            return [Rendered(f"sub/{doc.id}.txt", b"x")]
+
+    out = OutputDir(tmp_path, Fmt())
+    out.prepare()
+    staged = []
+    real_stage = writers._stage
+
+    def spy(target, data, folder=None):
+        path = real_stage(target, data, folder)
+        staged.append(path)
+        return path
+
+    monkeypatch.setattr(writers, "_stage", spy)
+    doc = Document.from_text("Body.")
+    assert out.write_batch([(doc, out.render(doc))]) == [[f"sub/{doc.id}.txt"]]  # the folder is created
+    assert Path(staged[0]).parent == tmp_path / ".toolkit" / "tmp" / str(os.getpid())
+    assert (tmp_path / "sub" / f"{doc.id}.txt").read_bytes() == b"x"
+    # a writer that died mid-batch: its staging folder and temporary file are cleared next time
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / ".toolkit" / "tmp" / dead.stdout.strip()
+    left.mkdir()
+    (left / f".x.txt.{dead.stdout.strip()}.ab1.tmp").write_text("partial")
+    out.finish()
+    assert not (tmp_path / ".toolkit" / "tmp").exists()

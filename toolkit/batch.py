@@ -324,6 +324,7 @@ def convert(
         else:
             tasks = _pool_tasks(sources, read_options, resume, summary, pipeline.batch_size, known)
         _run_pool(tasks, pipeline, output, jobs, fail_fast, report, summary)
+    probe.finish()
 
     summary.seconds = time.perf_counter() - started
     try:

@@ -439,6 +439,7 @@ class Watcher:
                 self.run_once()
         finally:
             self.inbox.close()
+            self.converter.outdir.finish()
             self.health()
         return self.stats
 

@@ -119,9 +119,11 @@ _TEMP_COUNTER = itertools.count()
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
-def _create_temp(target: Path) -> tuple[int, str]:
-    """Create an empty temporary file beside ``target`` (``.NAME.PID.UNIQUE.tmp``, mode 0600)."""
-    prefix = os.path.join(target.parent, f".{target.name[:40]}.{os.getpid()}.{_TEMP_TOKEN}")
+def _create_temp(target: Path, folder: Path | None = None) -> tuple[int, str]:
+    """Create an empty temporary file for ``target`` in ``folder`` (default: beside it), named
+    ``.NAME.PID.UNIQUE.tmp``, mode 0600."""
+    folder = target.parent if folder is None else folder
+    prefix = os.path.join(folder, f".{target.name[:40]}.{os.getpid()}.{_TEMP_TOKEN}")
     for attempt in range(100):
         name = f"{prefix}{next(_TEMP_COUNTER):x}{TEMP_SUFFIX}"
         try:
@@ -131,14 +133,15 @@ def _create_temp(target: Path) -> tuple[int, str]:
         except FileNotFoundError:  # the folder first (rare: once per folder)
             if attempt:
                 raise
-            target.parent.mkdir(parents=True, exist_ok=True)
-    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
+            folder.mkdir(parents=True, exist_ok=True)
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
 
 
-def _stage(target: Path, data: bytes) -> str:
-    """Write ``data`` to a temporary file beside ``target`` (no fsync); return its path."""
+def _stage(target: Path, data: bytes, folder: Path | None = None) -> str:
+    """Write ``data`` to a temporary file for ``target`` in ``folder`` (default: beside it; no
+    fsync); return its path."""
     try:
-        fd, tmp = _create_temp(target)
+        fd, tmp = _create_temp(target, folder)
     except OSError as exc:
         raise _os_error(exc, target) from None
     try:
@@ -258,6 +261,18 @@ class OutputDir:
         self.fsync = fsync
         self._manifests = self.root / MANIFEST_DIR / "done"
         self.journal = DoneJournal(self._manifests)
+        self._staging_root = self.root / MANIFEST_DIR / "tmp"
+
+    def _staging(self) -> Path:
+        """This process's own folder for staged outputs (``.toolkit/tmp/PID``).
+
+        Creating a file holds its folder's lock for the whole creation, which costs up to a
+        millisecond on some file systems (this machine's ext4; NFS, a round trip): `--jobs`
+        workers creating their temporary files in the one output folder would wait for each
+        other. Each creates them in a folder of its own; only the renames into the output
+        folder (cheap) share it.
+        """
+        return self._staging_root / str(os.getpid())
 
     def prepare(self) -> None:
         """Create the directory and clear temporary files of writers that died."""
@@ -265,11 +280,21 @@ class OutputDir:
             self._manifests.mkdir(parents=True, exist_ok=True)
             sweep_temp_files(self.root)
             sweep_temp_files(self._manifests)
+            _sweep_staging(self._staging_root)
         except OSError as exc:
             raise OutputError(
                 f"cannot create the output directory: {exc.strerror or exc}", path=str(self.root)
             ) from None
         self.journal.compact()
+
+    def finish(self) -> None:
+        """Remove the staging folders left empty by this process and by writers that have
+        exited (the workers of a finished pool)."""
+        with contextlib.suppress(OSError):
+            os.rmdir(self._staging())
+        with contextlib.suppress(OSError):
+            _sweep_staging(self._staging_root)
+            os.rmdir(self._staging_root)
 
     def is_complete(self, doc_id: str) -> bool:
         """True when a previous run wrote every output of this document with this configuration."""
@@ -304,9 +329,10 @@ class OutputDir:
         for _doc, outputs in items:
             temps: list[tuple[str, Path]] = []
             try:
+                staging = self._staging()
                 for out in outputs:
                     target = self.root / _check_relative(out.name)
-                    temps.append((_stage(target, out.data), target))
+                    temps.append((_stage(target, out.data, staging), target))
             except OutputError as exc:
                 _discard(temps)
                 temps = []
@@ -324,7 +350,7 @@ class OutputDir:
         for i, temps in enumerate(staged):
             for n, (tmp, target) in enumerate(temps):
                 try:
-                    os.replace(tmp, target)
+                    _move(tmp, target)
                 except OSError as exc:
                     _discard(temps[n:])
                     results[i] = _os_error(exc, target)
@@ -339,6 +365,30 @@ class OutputDir:
         if error is not None:
             results = [error if isinstance(r, list) else r for r in results]
         return results
+
+
+def _move(tmp: str, target: Path) -> None:
+    """Rename a staged file into place (creating the target's folder the first time)."""
+    try:
+        os.replace(tmp, target)
+    except FileNotFoundError:
+        if not os.path.exists(tmp):
+            raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+
+
+def _sweep_staging(staging_root: Path) -> None:
+    """Remove what writers that died left in their staging folders, and the empty folders."""
+    try:
+        folders = [e for e in os.scandir(staging_root) if e.is_dir(follow_symlinks=False)]
+    except FileNotFoundError:
+        return
+    for entry in folders:
+        sweep_temp_files(entry.path)
+        if entry.name.isdigit() and not _alive(int(entry.name)):
+            with contextlib.suppress(OSError):
+                os.rmdir(entry.path)  # only when empty: anything else is left for a person to see
 
 
 def _discard(temps: list[tuple[str, Path]]) -> None:
