@@ -57,6 +57,7 @@ def test_folder_output_failures_and_exit_code(cli, tmp_path):
     assert {f["code"] for f in failures} == {"empty-document", "binary-input"}
     again = cli("clean", src / "seed.txt", "-o", out, "-f", "jsonl")
     assert again.exit_code == 0 and not (out / "failures.jsonl").exists()
+    assert not (out / ".toolkit" / "tmp").exists()  # no staging folder left behind
 
 
 def test_usage_errors_exit_2(cli, tmp_path):

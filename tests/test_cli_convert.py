@@ -111,7 +111,8 @@ def test_jobs_give_identical_outputs(cli, tmp_path):
     r1 = cli("convert", src, "-o", one, "--jobs", "1", "-f", "jsonl")
     r2 = cli("convert", src, "-o", two, "--jobs", "2", "--batch-size", "1", "-f", "jsonl")
     assert r1.exit_code == r2.exit_code == 1
-    assert outputs(one) == outputs(two)
+    assert outputs(one) == outputs(two) and completed(one) == completed(two)
+    assert not (one / ".toolkit" / "tmp").exists() and not (two / ".toolkit" / "tmp").exists()  # staging cleared
 
 
 def test_txt_format(cli, tmp_path):

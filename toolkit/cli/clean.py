@@ -94,6 +94,7 @@ def command(
         first = False
     summary.seconds = time.perf_counter() - started
     if out is not None:
+        out.finish()
         write_failures(outdir, summary.failures)  # type: ignore[arg-type]
         click.echo(summary.line(), err=True)
     sys.exit(EXIT_FAILED if summary.failed else EXIT_OK)
