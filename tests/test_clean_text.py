@@ -313,6 +313,16 @@ def test_only_boilerplate_raises_empty_document_error():
     assert "boilerplate" in str(info.value)
 
 
+def test_a_stray_word_beside_removed_boilerplate_is_not_a_story():
+    furniture = "Ana Sayfa > Ekonomi\n\nPaylaş\n\n© 2024 Site. Tüm hakları saklıdır."
+    with pytest.raises(EmptyDocumentError, match=r"only 1 word\(s\) beside the boilerplate"):
+        Clean()(Document.from_text(furniture + "\n\nSpor"))
+    # words over several short paragraphs count together; without removals a short text is kept
+    kept = Clean()(Document.from_text(furniture + "\n\nSpor\n\nToplantı yarın\n\nBakan geldi"))
+    assert [p.text for p in kept.paragraphs] == ["Toplantı yarın", "Bakan geldi"]  # "Spor" is the title
+    assert [p.text for p in Clean()(Document.from_text("Spor")).paragraphs] == ["Spor"]
+
+
 def test_processor_does_not_change_a_document_that_fails():
     doc = Document.from_text("© 2024 Site\n\nPaylaş")
     with pytest.raises(EmptyDocumentError):

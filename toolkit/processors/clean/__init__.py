@@ -109,13 +109,18 @@ class Clean(Processor):
         if not cleaned.paragraphs:
             reason = "the page holds only boilerplate" if cleaned.removals else "no text in the document"
             raise EmptyDocumentError(f"nothing left after cleaning: {reason}", path=doc.source or doc.id)
-        left = sum(len(p.split()) for p in cleaned.paragraphs)
-        if cleaned.removals and left < MIN_WORDS_AFTER_REMOVAL:
-            # a page that was all furniture leaves a stray menu word ("Sport") behind, not a story
-            raise EmptyDocumentError(
-                f"nothing left after cleaning: only {left} word(s) beside the boilerplate removed",
-                path=doc.source or doc.id,
-            )
+        if not cleaned.removals:
+            return
+        left = 0
+        for p in cleaned.paragraphs:  # counted until there are enough (a story has many more)
+            left += len(p.split())
+            if left >= MIN_WORDS_AFTER_REMOVAL:
+                return
+        # a page that was all furniture leaves a stray menu word ("Sport") behind, not a story
+        raise EmptyDocumentError(
+            f"nothing left after cleaning: only {left} word(s) beside the boilerplate removed",
+            path=doc.source or doc.id,
+        )
 
     def _commit(self, doc: Document, result: _Result) -> None:
         c, page = result.cleaned, result.page
