@@ -326,10 +326,10 @@ class OutputDir:
         """
         results: list[list[str] | OutputError] = []
         staged: list[list[tuple[str, Path]]] = []
+        staging = self._staging()
         for _doc, outputs in items:
             temps: list[tuple[str, Path]] = []
             try:
-                staging = self._staging()
                 for out in outputs:
                     target = self.root / _check_relative(out.name)
                     temps.append((_stage(target, out.data, staging), target))
