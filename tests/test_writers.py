@@ -176,3 +176,33 @@ def test_outputs_are_staged_in_a_folder_per_process_and_nothing_is_left(tmp_path
     (left / f".x.txt.{dead.stdout.strip()}.ab1.tmp").write_text("partial")
     out.finish()
     assert not (tmp_path / ".toolkit" / "tmp").exists()
+
+
+def test_outputs_are_staged_beside_their_target_when_the_staging_folder_is_elsewhere(tmp_path, monkeypatch):
+    """.toolkit on another file system (a mount, a link): a rename could not move the file."""
+    from toolkit.document import Document
+    from toolkit.io import writers
+    from toolkit.io.writers import OutputDir, Rendered
+
+    class Fmt:
+        name = "txt"
+
+        def render(self, doc):
+            return [Rendered(f"{doc.id}.txt", b"x")]
+
+    monkeypatch.setattr(writers, "_same_device", lambda a, b: False)
+    folders = []
+    real_stage = writers._stage
+
+    def spy(target, data, folder=None):
+        folders.append(folder)
+        return real_stage(target, data, folder)
+
+    monkeypatch.setattr(writers, "_stage", spy)
+    out = OutputDir(tmp_path, Fmt())
+    out.prepare()
+    doc = Document.from_text("Body.")
+    assert out.write_batch([(doc, out.render(doc))]) == [[f"{doc.id}.txt"]]
+    assert folders == [None] and (tmp_path / f"{doc.id}.txt").read_bytes() == b"x"
+    out.finish()
+    assert not (tmp_path / ".toolkit" / "tmp").exists()

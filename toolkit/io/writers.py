@@ -262,17 +262,33 @@ class OutputDir:
         self._manifests = self.root / MANIFEST_DIR / "done"
         self.journal = DoneJournal(self._manifests)
         self._staging_root = self.root / MANIFEST_DIR / "tmp"
+        self._staging_folder: Path | None = None
+        self._staging_pid = 0
 
-    def _staging(self) -> Path:
-        """This process's own folder for staged outputs (``.toolkit/tmp/PID``).
+    def _staging(self) -> Path | None:
+        """This process's own folder for staged outputs (``.toolkit/tmp/PID``), or None to
+        stage each output beside its target.
 
         Creating a file holds its folder's lock for the whole creation, which costs up to a
         millisecond on some file systems (this machine's ext4; NFS, a round trip): `--jobs`
         workers creating their temporary files in the one output folder would wait for each
         other. Each creates them in a folder of its own; only the renames into the output
-        folder (cheap) share it.
+        folder (cheap) share it. None when that folder cannot be made or lies on another file
+        system than the outputs (a rename could not move the file).
         """
-        return self._staging_root / str(os.getpid())
+        pid = os.getpid()
+        if self._staging_pid != pid:  # once per process (a forked worker gets its own)
+            folder = self._staging_root / str(pid)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                same = _same_device(folder, self.root)
+            except OSError:
+                same = False
+            if not same:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            self._staging_folder, self._staging_pid = (folder if same else None), pid
+        return self._staging_folder
 
     def prepare(self) -> None:
         """Create the directory and clear temporary files of writers that died."""
@@ -290,8 +306,10 @@ class OutputDir:
     def finish(self) -> None:
         """Remove the staging folders left empty by this process and by writers that have
         exited (the workers of a finished pool)."""
-        with contextlib.suppress(OSError):
-            os.rmdir(self._staging())
+        if self._staging_pid == os.getpid() and self._staging_folder is not None:
+            with contextlib.suppress(OSError):
+                os.rmdir(self._staging_folder)
+            self._staging_pid = 0  # made again if this process writes more
         with contextlib.suppress(OSError):
             _sweep_staging(self._staging_root)
             os.rmdir(self._staging_root)
@@ -365,6 +383,10 @@ class OutputDir:
         if error is not None:
             results = [error if isinstance(r, list) else r for r in results]
         return results
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    return os.stat(a).st_dev == os.stat(b).st_dev
 
 
 def _move(tmp: str, target: Path) -> None:
