@@ -109,11 +109,25 @@ def label(name: str) -> str:
     return SCHEMAS[name][1] if name in SCHEMAS else name
 
 
+def _read_capped(path: str | os.PathLike[str]) -> bytes | None:
+    """The bytes of a file, or None when it is larger than the limit of every input (a
+    /dev/zero must not fill memory); raises OSError when it cannot be read."""
+    from ..io.readers import MAX_INPUT_BYTES
+
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_INPUT_BYTES + 1)
+    return data if len(data) <= MAX_INPUT_BYTES else None
+
+
+def _too_large() -> str:
+    from ..io.readers import MAX_INPUT_BYTES
+
+    return f"larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB"
+
+
 @functools.cache
 def load_xsd(path: str) -> etree.XMLSchema:
     """Any XSD file; what it imports or includes must lie in its own folder (no network)."""
-    from ..io.readers import MAX_INPUT_BYTES
-
     real = Path(path).resolve()
     folder = real.parent
 
@@ -125,22 +139,20 @@ def load_xsd(path: str) -> etree.XMLSchema:
         if (target.parent != folder and folder not in target.parents) or not target.is_file():
             return None  # outside the folder, or not a regular file (a FIFO would block)
         try:
-            with open(target, "rb") as fh:
-                data = fh.read(MAX_INPUT_BYTES + 1)
+            data = _read_capped(target)
         except OSError:
             return None
-        if len(data) > MAX_INPUT_BYTES:
+        if data is None:
             return None
         _refuse_unsafe_schema(data, str(target))
         return data
 
     try:
-        with open(real, "rb") as fh:
-            data = fh.read(MAX_INPUT_BYTES + 1)
+        data = _read_capped(real)
     except OSError as exc:
         raise ConfigError(f"cannot read schema: {exc.strerror}", path=path) from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise ConfigError(f"schema larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", path=path)
+    if data is None:
+        raise ConfigError(f"schema {_too_large()}", path=path)
     return _compile(data, str(real), lookup, path)
 
 
@@ -178,16 +190,13 @@ def validate_bytes(
 
 
 def validate_file(path: str | os.PathLike[str], schemas: Sequence[str | etree.XMLSchema] = ("iptc",)) -> list[Issue]:
-    from ..io.readers import MAX_INPUT_BYTES
-
     name = os.fspath(path)
     try:
-        with open(name, "rb") as fh:
-            data = fh.read(MAX_INPUT_BYTES + 1)  # the limit of every input: /dev/zero must not fill memory
+        data = _read_capped(name)
     except OSError as exc:
         return [Issue(f"cannot read: {exc.strerror}", "io")]
-    if len(data) > MAX_INPUT_BYTES:
-        return [Issue(f"larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not read", "io")]
+    if data is None:
+        return [Issue(f"{_too_large()}: not read", "io")]
     return validate_bytes(data, name, schemas)
 
 
