@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from .conftest import SAMPLES
 from .test_cli_convert import completed, outputs
@@ -46,10 +49,12 @@ def convert(src: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: a kill takes the workers too
     )
 
 
-def test_resume_after_repeated_sigkill(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_resume_after_repeated_sigkill(tmp_path, jobs):
     src = make_corpus(tmp_path, 400)
     reference = tmp_path / "reference"
     ref = convert(src, reference)
@@ -65,15 +70,15 @@ def test_resume_after_repeated_sigkill(tmp_path):
     kills = 0
     for _ in range(4):  # kill at a random point after some progress, four times
         before = written()
-        proc = convert(src, out, "--resume")
+        proc = convert(src, out, "--resume", "--jobs", jobs)
         goal = before + rng.randint(5, 60)
         while proc.poll() is None and written() < goal:
             time.sleep(0.005)
         if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)  # the whole run at once, workers included
             kills += 1
         proc.communicate()
-    final = convert(src, out, "--resume")
+    final = convert(src, out, "--resume", "--jobs", jobs)
     _, err = final.communicate(timeout=300)
     assert final.returncode == 1, err
     assert kills >= 1

@@ -206,3 +206,21 @@ def test_outputs_are_staged_beside_their_target_when_the_staging_folder_is_elsew
     assert folders == [None] and (tmp_path / f"{doc.id}.txt").read_bytes() == b"x"
     out.finish()
     assert not (tmp_path / ".toolkit" / "tmp").exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs /proc")
+def test_a_killed_writer_not_yet_reaped_counts_as_gone():
+    from toolkit.io.writers import _alive
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert _alive(proc.pid)
+        proc.kill()
+        deadline = time.monotonic() + 10
+        while b") Z" not in Path(f"/proc/{proc.pid}/stat").read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.01)  # a zombie now: it can write nothing more, its files may be swept
+        assert not _alive(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not _alive(proc.pid)

@@ -65,6 +65,7 @@ _TEMP = re.compile(r"^\..*\.(\d+)\.[^.]+" + re.escape(TEMP_SUFFIX) + "$")
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` may still write (a zombie, killed but not yet reaped, cannot)."""
     if pid == os.getpid():
         return True
     try:
@@ -73,7 +74,12 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # Linux: the state follows the command name, which ends with the last ")"
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in (b"Z", b"X")
 
 
 def sweep_temp_files(directory: str | os.PathLike[str]) -> int:
