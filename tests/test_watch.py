@@ -388,10 +388,31 @@ def test_watch_translates_with_models_loaded_once(tmp_path, packages, models_dir
     assert len(loads) == 2  # one per model (kk->en, en->ru) for the life of the service, not one per item
 
 
-def test_a_file_that_cannot_be_moved_out_stays_claimed_and_the_service_goes_on(tmp_path, monkeypatch, caplog):
+def watch_in_process(inbox: Path, outbox: Path, rounds: int = 1):  # type: ignore[no-untyped-def]
+    """A cleaning watcher run ``rounds`` times in this process: (inbox, watcher, [(file, event)])."""
     from toolkit.batch import OutputSpec
     from toolkit.pipeline import PipelineSpec
     from toolkit.watch import Inbox, Watcher
+
+    seen: list[tuple[str, str]] = []
+    box = Inbox(inbox, settle=0)
+    watcher = Watcher(
+        box,
+        PipelineSpec.from_names(["clean"]),
+        OutputSpec(str(outbox), "jsonl"),
+        on_file=lambda p, s, r: seen.append((p.name, s)),
+    )
+    box.open()
+    try:
+        for _ in range(rounds):
+            watcher.run_once()
+    finally:
+        box.close()
+    return box, watcher, seen
+
+
+def test_a_file_that_cannot_be_moved_out_stays_claimed_and_the_service_goes_on(tmp_path, monkeypatch, caplog):
+    from toolkit.watch import Inbox
 
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     inbox.mkdir()
@@ -406,20 +427,7 @@ def test_a_file_that_cannot_be_moved_out_stays_claimed_and_the_service_goes_on(t
         return real_done(self, path)
 
     monkeypatch.setattr(Inbox, "done", done)
-    seen = []
-    box = Inbox(inbox, settle=0)
-    watcher = Watcher(
-        box,
-        PipelineSpec.from_names(["clean"]),
-        OutputSpec(str(outbox), "jsonl"),
-        on_file=lambda p, s, r: seen.append((p.name, s)),
-    )
-    box.open()
-    try:
-        watcher.run_once()
-        watcher.run_once()  # the stuck file is not processed again in this session
-    finally:
-        box.close()
+    box, watcher, seen = watch_in_process(inbox, outbox, rounds=2)  # a stuck file is not processed again
     assert sorted(seen) == [("a.txt", "stuck"), ("b.txt", "processed")]
     assert watcher.stats.stuck == 1 and watcher.stats.ok == 2
     assert [p.name for p in box.claimed()] == ["a.txt"]  # kept, nothing lost: a restart adopts it
@@ -429,10 +437,7 @@ def test_a_file_that_cannot_be_moved_out_stays_claimed_and_the_service_goes_on(t
 
 def test_a_failed_file_whose_report_cannot_be_written_stays_claimed(tmp_path, monkeypatch, caplog):
     from toolkit import watch
-    from toolkit.batch import OutputSpec
     from toolkit.errors import OutputError
-    from toolkit.pipeline import PipelineSpec
-    from toolkit.watch import Inbox, Watcher
 
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     inbox.mkdir()
@@ -443,19 +448,7 @@ def test_a_failed_file_whose_report_cannot_be_written_stays_claimed(tmp_path, mo
         raise OutputError("cannot write: Read-only file system", path=str(path))
 
     monkeypatch.setattr(watch, "atomic_write", refuse)
-    seen = []
-    box = Inbox(inbox, settle=0)
-    watcher = Watcher(
-        box,
-        PipelineSpec.from_names(["clean"]),
-        OutputSpec(str(outbox), "jsonl"),
-        on_file=lambda p, s, r: seen.append((p.name, s)),
-    )
-    box.open()
-    try:
-        watcher.run_once()
-    finally:
-        box.close()
+    box, watcher, seen = watch_in_process(inbox, outbox)
     assert sorted(seen) == [("broken.txt", "stuck"), ("good.txt", "processed")]
     assert [p.name for p in box.claimed()] == ["broken.txt"] and watcher.stats.stuck == 1
     assert any("cannot move broken.txt to failed/: cannot write: Read-only" in r.getMessage() for r in caplog.records)
