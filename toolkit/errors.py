@@ -8,6 +8,7 @@ so the CLI can print it as is.
 
 from __future__ import annotations
 
+import errno
 import os
 
 
@@ -122,6 +123,11 @@ class OutputError(ToolkitError):
     """An output could not be rendered or written."""
 
     code = "output"
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in words ("disk full" rather than the C library's phrase)."""
+    return "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
 
 
 class ValidationError(OutputError):

@@ -29,7 +29,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError
+from ..errors import OutputError, os_reason
 
 JOURNAL_SUFFIX = ".jsonl"
 _JOURNAL = re.compile(r"^(\d+)\.[0-9a-f]+(?:-\d+)?" + re.escape(JOURNAL_SUFFIX) + "$")
@@ -100,8 +100,9 @@ class DoneJournal:
                 view = view[os.write(fd, view) :]
         except OSError as exc:
             self.close()  # the next batch starts a new journal rather than append after a torn line
-            reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-            return OutputError(f"cannot record finished documents: {reason}", path=str(self._path or self.folder))
+            return OutputError(
+                f"cannot record finished documents: {os_reason(exc)}", path=str(self._path or self.folder)
+            )
         if self._index is not None:
             for doc_id, _, fingerprint, outputs in entries:
                 self._index[doc_id] = (stamp, fingerprint, tuple(outputs))

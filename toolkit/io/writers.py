@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..document import Document
-from ..errors import OutputError
+from ..errors import OutputError, os_reason
 from .journal import DoneJournal
 
 MANIFEST_DIR = ".toolkit"
@@ -114,8 +114,7 @@ def _file_mode() -> int:
 
 
 def _os_error(exc: OSError, path: Path | str) -> OutputError:
-    reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    return OutputError(f"cannot write: {reason}", path=str(path))
+    return OutputError(f"cannot write: {os_reason(exc)}", path=str(path))
 
 
 #: Unique temporary names without ``tempfile``'s random draw per file (a measurable share of
