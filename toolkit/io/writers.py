@@ -304,7 +304,7 @@ class OutputDir:
             _sweep_staging(self._staging_root)
         except OSError as exc:
             raise OutputError(
-                f"cannot create the output directory: {exc.strerror or exc}", path=str(self.root)
+                f"cannot create the output directory: {os_reason(exc)}", path=str(self.root)
             ) from None
         self.journal.compact()
 
