@@ -303,9 +303,7 @@ class OutputDir:
             sweep_temp_files(self._manifests)
             _sweep_staging(self._staging_root)
         except OSError as exc:
-            raise OutputError(
-                f"cannot create the output directory: {os_reason(exc)}", path=str(self.root)
-            ) from None
+            raise OutputError(f"cannot create the output directory: {os_reason(exc)}", path=str(self.root)) from None
         self.journal.compact()
 
     def finish(self) -> None:
