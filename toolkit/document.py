@@ -152,8 +152,9 @@ class Document:
 
     @classmethod
     def failed_input(cls, source: str, error: Exception) -> Document:
-        """A placeholder for an input that could not be read, carrying the error."""
-        from .errors import error_record
+        """A placeholder for an input that could not be read, carrying the error (or, for a
+        :class:`~toolkit.errors.Skip`, the reason it was skipped)."""
+        from .errors import Skip, error_record
 
         doc = cls(
             id="input-" + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:10],
@@ -161,6 +162,9 @@ class Document:
             raw_format="none",
             source=source,
         )
+        if isinstance(error, Skip):
+            doc.skip(error.code, error.message, processor="read")
+            return doc
         record = error_record(error, processor="read")
         doc.errors.append(
             Notice(

@@ -110,7 +110,17 @@ class ProcessingError(ToolkitError):
     code = "processing"
 
 
-class EmptyDocumentError(ProcessingError):
+class Skip(ToolkitError):
+    """Not an error: a processor (or reader) raises it to skip a document, with a reason code.
+
+    The pipeline records it as ``doc.skipped`` (status ``skipped``, never ``failed``, even with
+    ``fail_fast``): there was nothing to do.
+    """
+
+    code = "skipped"
+
+
+class EmptyDocumentError(Skip):
     """Nothing is left of a document (for example: the page was only boilerplate)."""
 
     code = "empty-document"

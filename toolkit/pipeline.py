@@ -5,7 +5,8 @@ A processor is any object with ``__call__(doc) -> doc``; it may add
 :class:`Processor` to get a default ``pipe``.
 
 Errors are data: an exception raised while processing one document is recorded on that
-document (``doc.errors``) and the stream goes on. When a batched ``pipe`` raises, the
+document (``doc.errors``) and the stream goes on; a :class:`~toolkit.errors.Skip` raised by a
+processor skips the document with its reason (``doc.skipped``): not an error. When a batched ``pipe`` raises, the
 batch is retried one document at a time so the error names one document, not fifty.
 Failed and skipped documents pass through the later steps untouched.
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from .document import Document, Notice
-from .errors import ConfigError, ToolkitError, error_record
+from .errors import ConfigError, Skip, ToolkitError, error_record
 from .registry import PROCESSORS
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,13 @@ class PipelineError(ToolkitError):
         record = error_record(cause, processor=step)
         super().__init__(f"{doc.source or doc.id}: {step}: {record['message']}")
         self.code = record["code"] or "pipeline"
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """What a process gives its pipeline, passed explicitly to each processor's ``setup``."""
+
+    cpus: int | None = None  # cores the pipeline may use (None: every core available to the process)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +204,15 @@ class Pipeline:
 
     # -- running -------------------------------------------------------------------------------
 
+    def setup(self, resources: Resources | None = None) -> None:
+        """Prepare every processor that has a ``setup(resources)`` method (load models, size
+        thread pools), once per process, before the first document."""
+        resources = resources or Resources()
+        for _, proc in self._steps:
+            setup = getattr(proc, "setup", None)
+            if callable(setup):
+                setup(resources)
+
     def __call__(self, doc: Document) -> Document:
         for name, proc in self._steps:
             if doc.status != "ok":
@@ -252,6 +269,9 @@ class Pipeline:
         return result
 
     def _record(self, name: str, proc: Any, doc: Document, exc: BaseException) -> None:
+        if isinstance(exc, Skip):  # nothing to do: not an error
+            doc.skip(exc.code, exc.message, processor=name)
+            return
         if self.fail_fast:
             raise PipelineError(doc, name, exc) from exc
         record = error_record(exc, processor=name)

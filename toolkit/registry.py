@@ -150,10 +150,11 @@ FORMATS = Registry(
     "toolkit.formats",
     {
         "jsonl": (
-            "toolkit.io.formats:JsonlFormat",
+            "toolkit.formats:JsonlFormat",
             "one JSON document per line: the full Document, translations included",
         ),
-        "txt": ("toolkit.io.formats:TextFormat", "title, blank line, paragraphs; one file per language version"),
+        "txt": ("toolkit.formats:TextFormat", "title, blank line, paragraphs; one file per language version"),
+        "none": ("toolkit.formats:NoFormat", "no output files: only the results (what detect uses)"),
         "newsml": (
             "toolkit.newsml.format:NewsMLFormat",
             "NewsML-G2 2.35: a newsItem per language version and a packageItem, validated (default)",

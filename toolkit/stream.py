@@ -1,10 +1,10 @@
 """Streaming: one JSON record per input line in, one result per line out, as each finishes.
 
 Meant for Unix pipes and message-queue consumers. Input lines are serialised Documents,
-ninjs items or ``{"text": ...}`` / ``{"html": ...}`` records. Each result is written and
-flushed as soon as its document is done; a bad line produces an error record and the
-stream goes on. When several lines are already waiting, they are processed as one batch
-(translation gains from it); an idle stream never waits for a batch to fill.
+ninjs items or ``{"text": ...}`` / ``{"html": ...}`` records. The lines already waiting are
+processed as one batch by a :class:`~toolkit.worker.Worker` (translation gains from it; an
+idle stream never waits for a batch to fill), and each result is written and flushed as
+soon as its batch is done; a bad line produces an error record and the stream goes on.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from .document import Document
-from .errors import InputError, ToolkitError, error_record
-from .io.readers import record_to_document
-from .io.writers import Rendered
-from .pipeline import Pipeline
+from .errors import DocumentFormatError, InputError
+from .inputs import read_record
+from .report import RunReport
 from .text import json_dumps
+from .worker import Result, Worker
 
 RS = "\x1e"
 
@@ -82,69 +82,53 @@ def read_lines(
             yield ready
 
 
-def _render(fmt: Any, doc: Document) -> list[Rendered]:
-    return list(fmt.render(doc))
+def line_document(number: int, line: bytes | None, source: str = "<stdin>") -> Document | None:
+    """The document of one input line (None for a blank line); a bad line is a failed document."""
+    where = f"{source}:{number}"
+    if line is None:
+        limit = MAX_LINE_BYTES // (1024 * 1024)
+        return Document.failed_input(where, InputError(f"line longer than {limit} MiB", path=where))
+    text = line.decode("utf-8", "replace").strip()
+    if not text:
+        return None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        error = DocumentFormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where)
+        return Document.failed_input(where, error)
+    return read_record(record, where)
 
 
 def process_stream(
     batches: Iterable[list[tuple[int, bytes | None]]],
-    pipeline: Pipeline,
-    fmt: Any,
+    worker: Worker,
     emit: Callable[[str], None],
     *,
     separator: bool = False,
     source: str = "<stdin>",
-) -> dict[str, int]:
-    """Run every batch of lines through the pipeline and emit one result per line."""
-    counts = {"ok": 0, "failed": 0, "skipped": 0}
-    for batch in batches:
-        docs: list[Document] = []
-        for number, line in batch:
-            where = f"{source}:{number}"
-            if line is None:
-                limit = MAX_LINE_BYTES // (1024 * 1024)
-                doc = Document.failed_input(where, InputError(f"line longer than {limit} MiB", path=where))
-                doc.extra.setdefault("line", number)
-                docs.append(doc)
-                continue
-            text = line.decode("utf-8", "replace").strip()
-            if not text:
-                continue
-            try:
-                doc = record_to_document(json.loads(text), where)
-            except json.JSONDecodeError as exc:
-                doc = Document.failed_input(
-                    where, ToolkitError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where)
-                )
-            except ToolkitError as exc:
-                exc.path = exc.path or where
-                doc = Document.failed_input(where, exc)
-            doc.extra.setdefault("line", number)
-            docs.append(doc)
-        for doc in pipeline.pipe(docs):
-            line_no = doc.extra.pop("line", None)
-            outputs: list[Rendered] = []
-            if doc.status == "ok":
-                try:
-                    outputs = _render(fmt, doc)
-                except Exception as exc:
-                    record = error_record(exc, processor="render")
-                    doc.add_error(
-                        record["code"] or "output", record["message"] or "", processor="render", type=record["type"]
-                    )
-            counts[doc.status] += 1
-            emit(_result_line(doc, line_no, outputs, separator))
-    return counts
+    report: RunReport | None = None,
+) -> RunReport:
+    """Run every batch of lines through the worker and emit one result per line."""
+    report = report if report is not None else RunReport()
+    with worker:
+        for batch in batches:
+            numbered = [(n, doc) for n, line in batch if (doc := line_document(n, line, source)) is not None]
+            results = worker.process_documents([doc for _, doc in numbered])
+            for (number, _), result in zip(numbered, results, strict=False):
+                report.add(result)
+                emit(_result_line(result, number, separator))
+    return report.finish()
 
 
-def _result_line(doc: Document, line: int | None, outputs: list[Rendered], separator: bool) -> str:
-    if separator and doc.status == "ok":
-        return "".join(RS + o.data.decode("utf-8") + ("" if o.data.endswith(b"\n") else "\n") for o in outputs)
-    record: dict[str, Any] = {"status": doc.status, "line": line, "id": doc.id, "source": doc.source}
-    if doc.status == "ok":
-        record["outputs"] = [{"name": o.name, "lang": o.lang, "content": o.data.decode("utf-8")} for o in outputs]
+def _result_line(result: Result, line: int, separator: bool) -> str:
+    files = result.files or []
+    if separator and result.status == "ok":
+        return "".join(RS + f.data.decode("utf-8") + ("" if f.data.endswith(b"\n") else "\n") for f in files)
+    record: dict[str, Any] = {"status": result.status, "line": line, "id": result.id, "source": result.source}
+    record["story"] = result.story
+    if result.status == "ok":
+        record["outputs"] = [{"name": f.name, "lang": f.lang, "content": f.data.decode("utf-8")} for f in files]
     else:
-        notice = doc.errors[0] if doc.errors else doc.skipped
-        record["error"] = {"code": notice.code, "message": notice.message, "processor": notice.processor}
+        record["error"] = result.error
     text = json_dumps(record) + "\n"
     return (RS + text) if separator else text

@@ -40,13 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .batch import Converter, DocResult, OutputSpec, result_of
 from .document import Document
 from .errors import ConfigError, InputError, OutputError, printable
 from .io.readers import ReadOptions, Source, read_source
 from .io.writers import atomic_write
 from .pipeline import PipelineSpec
+from .report import IDEMPOTENT
 from .text import json_dumps
+from .worker import OutputSpec, Result, Worker
 
 log = logging.getLogger(__name__)
 
@@ -264,11 +265,13 @@ class Watcher:
         poll: float = 2.0,
         health_every: int = 100,
         read_options: ReadOptions | None = None,
-        on_file: Callable[[Path, str, list[DocResult]], None] | None = None,
+        on_file: Callable[[Path, str, list[Result]], None] | None = None,
     ) -> None:
         self.inbox = inbox
-        self.converter = Converter(pipeline, output)
-        self.converter.outdir.prepare()
+        # resume: a document already written (the same input, with this configuration) is a
+        # re-delivery, skipped; so is an identical copy within a batch
+        self.worker = Worker(pipeline, output, resume=True, read_options=read_options)
+        self.worker.setup()
         self.batch_size = max(1, batch_size)
         self.poll = poll
         self.health_every = health_every
@@ -283,35 +286,10 @@ class Watcher:
 
     def process_files(self, files: list[Path]) -> None:
         """Process claimed files together (documents of all of them batched), then finish each."""
-        per_file: list[tuple[Path, list[Document]]] = []
-        pending: list[Document] = []
-        first_copy: dict[str, Document] = {}  # doc id -> the copy processed in this batch
-        for path in files:
-            docs = self._read(path)
-            per_file.append((path, docs))
-            for doc in docs:
-                if doc.status == "ok" and doc.id not in first_copy and not self._duplicate(doc):
-                    first_copy[doc.id] = doc
-                    pending.append(doc)
-        results: dict[int, DocResult] = {}
-        if pending:
-            for doc, result in zip(pending, self.converter.run(pending), strict=True):
-                results[id(doc)] = result
+        per_file = [(path, self._read(path)) for path in files]
+        results = iter(self.worker.process_documents([doc for _, docs in per_file for doc in docs]))
         for path, docs in per_file:
-            file_results = []
-            for doc in docs:
-                first = results.get(id(first_copy[doc.id])) if doc.id in first_copy else None
-                if id(doc) in results:
-                    file_results.append(results[id(doc)])
-                elif doc.status != "ok":
-                    file_results.append(result_of(doc))
-                elif first is not None and first.status != "ok":
-                    # a copy of a document that failed (or was skipped) in this batch shares its fate:
-                    # reporting it as a duplicate would move it to processed/ with no output written
-                    file_results.append(DocResult(doc.source, doc.id, first.status, [], first.error, first.warnings))
-                else:
-                    file_results.append(DocResult(doc.source, doc.id, "duplicate"))
-            self._finish(path, file_results)
+            self._finish(path, [next(results) for _ in docs])
 
     def _read(self, path: Path) -> list[Document]:
         display = f"{self.inbox.root.name}/{path.name}"
@@ -326,17 +304,14 @@ class Watcher:
         # the work folder holds exactly this batch: a package and its items claimed together go together
         return list(read_source(Source(str(path), display, walked=True), self.read_options))
 
-    def _duplicate(self, doc: Document) -> bool:
-        return self.converter.outdir.is_complete(doc.id)
-
-    def _finish(self, path: Path, results: list[DocResult]) -> None:
+    def _finish(self, path: Path, results: list[Result]) -> None:
         failed = [r for r in results if r.status == "failed"]
         self.stats.files += 1
         for r in results:
             self.stats.documents += 1
             if r.status == "ok":
                 self.stats.ok += 1
-            elif r.status == "duplicate":
+            elif r.code in IDEMPOTENT:  # a re-delivery or a copy: nothing new to write
                 self.stats.duplicates += 1
             elif r.status == "skipped":
                 self.stats.skipped += 1
@@ -380,7 +355,7 @@ class Watcher:
                 "file": path.name,
                 "documents": len(results),
                 "failed_documents": len(failed),
-                "outputs": [o for r in results for o in r.outputs],
+                "outputs": [o for r in results for o in r.written],
             },
         )
         if self.on_file is not None:
@@ -439,7 +414,7 @@ class Watcher:
                 self.run_once()
         finally:
             self.inbox.close()
-            self.converter.outdir.finish()
+            self.worker.close()
             self.health()
         return self.stats
 

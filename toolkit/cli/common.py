@@ -1,8 +1,18 @@
-"""Shared pieces of the command line: error handling, option groups, progress."""
+"""Shared pieces of the command line: error handling, option groups, progress.
+
+Option groups are decorators, so an option means the same and accepts the same values in
+every command that has it: :func:`pipeline_options` (``-c/--config``, ``--steps``, ``--to``,
+``--batch-size``), :func:`format_option` (``-f/--format``), :func:`jobs_option`
+(``-j/--jobs``), :func:`input_options` (``--encoding``) and :func:`log_options` (``-v``,
+``-q``, ``--log-format``: accepted before the command name and after it).
+"""
 
 from __future__ import annotations
 
+import codecs
 import functools
+import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -17,6 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
@@ -37,7 +48,7 @@ def handle_errors(fn: F) -> F:
             fail(str(exc), EXIT_FAILED)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:  # e.g. `toolkit ... | head`
             sys.stderr.close()
             sys.exit(EXIT_OK)
@@ -61,6 +72,170 @@ def split_list(values: tuple[str, ...] | list[str] | None) -> list[str]:
     for value in values or ():
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return list(dict.fromkeys(out))
+
+
+def reading_stdin(inputs: list[str] | tuple[str, ...]) -> None:
+    """Say so when a command is about to read a terminal (it would otherwise wait silently)."""
+    if "-" in inputs and sys.stdin.isatty():
+        click.echo("Reading standard input (end with Ctrl-D; `--help` for usage)...", err=True)
+
+
+# -- option groups ---------------------------------------------------------------------------------
+
+
+def _set_logging(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Apply -v / -q / --log-format wherever they are given (before or after the command)."""
+    state = ctx.find_root().meta.setdefault("toolkit.logging", {"verbose": 0, "quiet": False, "format": "text"})
+    if value is None or (param.name == "verbose" and not value) or (param.name == "quiet" and not value):
+        return value
+    state["format" if param.name == "log_format" else param.name] = value
+    from ..logs import configure
+
+    levels = (logging.WARNING, logging.INFO, logging.DEBUG)
+    level = logging.ERROR if state["quiet"] else levels[min(state["verbose"], 2)]
+    configure(level, state["format"])
+    return value
+
+
+def log_options(fn: F) -> F:
+    """``-v``, ``-q`` and ``--log-format``: valid on the group and on every command."""
+    fn = click.option(
+        "--log-format",
+        type=click.Choice(["text", "json"]),
+        default=None,
+        expose_value=False,
+        callback=_set_logging,
+        help="Log lines as text or as one JSON object per line. [default: text]",
+    )(fn)
+    fn = click.option(
+        "-q", "--quiet", is_flag=True, expose_value=False, callback=_set_logging, help="Nothing but errors."
+    )(fn)
+    fn = click.option(
+        "-v", "--verbose", count=True, expose_value=False, callback=_set_logging, help="More log output (-vv: debug)."
+    )(fn)
+    return fn
+
+
+def quiet(ctx: click.Context | None = None) -> bool:
+    """Whether ``-q`` was given (summaries and progress are then left out)."""
+    ctx = ctx or click.get_current_context(silent=True)
+    if ctx is None:
+        return False
+    return bool(ctx.find_root().meta.get("toolkit.logging", {}).get("quiet"))
+
+
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {value!r} (e.g. utf-8, cp1254, cp1251, koi8-r)") from None
+
+
+def input_options(fn: F) -> F:
+    """``--encoding``: passed on as ``read_options`` (a :class:`~toolkit.io.readers.ReadOptions`)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, encoding: str | None = None, **kwargs: Any) -> Any:
+        from ..io.readers import ReadOptions
+
+        return fn(*args, read_options=ReadOptions(encoding=encoding), **kwargs)
+
+    return click.option(
+        "--encoding", callback=_encoding, help="Force the encoding of text and HTML inputs (default: detect)."
+    )(wrapper)  # type: ignore[return-value]
+
+
+def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | None = None) -> Callable[[F], F]:
+    """``-c/--config``, ``--steps``, ``--to`` and ``--batch-size``: passed on as ``config`` (a
+    :class:`~toolkit.config.Config`, the one bridge from options and a config file)."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(
+            *args: Any,
+            config_path: str | None = None,
+            steps_option: str | None = None,
+            to_option: tuple[str, ...] = (),
+            batch_size_option: int | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            config = build_config(config_path, steps_option, batch_size_option, to_option)
+            return fn(*args, config=config, **kwargs)
+
+        wrapped: Any = click.option(
+            "--batch-size",
+            "batch_size_option",
+            type=click.IntRange(1),
+            default=batch_size,
+            show_default=batch_size is not None,
+            help="Documents processed together." + ("" if batch_size else " [default: the configuration's, else 64]"),
+        )(wrapper)
+        if to:
+            wrapped = click.option(
+                "--to",
+                "to_option",
+                multiple=True,
+                help="Also translate into these languages (kk,ru,uz): adds a translate step.",
+            )(wrapped)
+        if steps:
+            wrapped = click.option(
+                "--steps", "steps_option", help="Comma-separated processor names, replacing the configured pipeline."
+            )(wrapped)
+        wrapped = click.option(
+            "-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Pipeline configuration (TOML)."
+        )(wrapped)
+        return wrapped  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def build_config(
+    config_path: str | None, steps: str | None, batch_size: int | None, to: tuple[str, ...] | list[str] = ()
+) -> Any:
+    """The one bridge from command-line options and a config file to a library Config."""
+    from ..config import Config, load_config
+
+    config = load_config(config_path) if config_path else Config()
+    if steps:
+        config.steps = split_list([steps])
+    if to:  # --to kk,ru: translate as the last step
+        if "translate" not in config.steps:
+            config.steps.append("translate")
+        config.step_options.setdefault("translate", {})["to"] = split_list(list(to))
+    if batch_size is not None:
+        if batch_size < 1:
+            raise ConfigError("--batch-size must be >= 1")
+        config.batch_size = batch_size
+    return config
+
+
+def format_option(default: str | None = None, choices: tuple[str, ...] | None = None) -> Callable[[F], F]:
+    """``-f/--format``: an output format (see `toolkit processors`)."""
+    shown = f" [default: {default}]" if default else ""
+    return click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=click.Choice(choices) if choices else None,
+        default=None,
+        help=f"Output format ({', '.join(choices) if choices else 'newsml, ninjs, jsonl, txt, ...'}).{shown}",
+    )
+
+
+def jobs_option(fn: F) -> F:
+    """``-j/--jobs``: worker processes (0: one per CPU)."""
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(0), default=1, show_default=True, help="Worker processes (0: one per CPU)."
+    )(fn)
+
+
+def cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class Progress:

@@ -82,7 +82,8 @@ def command(
     language, so a re-run overwrites instead of adding copies.
     Failed inputs are listed in OUTDIR/failures.jsonl. Exit code 1 when any failed.
     """
-    from ..batch import OutputSpec, convert
+    from ..batch import convert
+    from ..worker import OutputSpec
 
     config = build_config(config_path, steps, batch_size, to)
     fmt = fmt or config.output_format or DEFAULT_FORMAT
@@ -91,7 +92,7 @@ def command(
         if fmt != "newsml":
             raise ConfigError(f"--bundle applies to --format newsml only (not {fmt!r})")
         options["bundle"] = True
-    output = OutputSpec(outdir=outdir, format=fmt, options=options)
+    output = OutputSpec(outdir, fmt, options)
     meter = Progress(progress)
 
     def on_result(result):  # type: ignore[no-untyped-def]
@@ -114,6 +115,6 @@ def command(
     click.echo(summary.line(), err=True)
     if summary.report_error:
         click.echo(f"Error: {summary.report_error}", err=True)
-    if summary.stopped_early:
+    if summary.stopped == "fail-fast":
         click.echo("Stopped at the first failure (--fail-fast).", err=True)
     raise SystemExit(summary.exit_code)

@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from ..registry import FORMATS
 from .common import handle_errors
 from .convert import DEFAULT_FORMAT, build_config
 
@@ -41,12 +40,12 @@ def command(
     preceded by 0x1E. A bad line gives an error record (and a line on stderr); the stream goes on.
     Exit code 1 when any record failed.
     """
-    from ..pipeline import Pipeline
     from ..stream import process_stream, read_lines
+    from ..worker import OutputSpec, Worker
 
     config = build_config(config_path, steps, batch_size, to)
-    pipeline = Pipeline.from_spec(config.pipeline_spec())
-    formatter = FORMATS.create(fmt or config.output_format or DEFAULT_FORMAT, outdir=None, **config.output_options)
+    output = OutputSpec(None, fmt or config.output_format or DEFAULT_FORMAT, config.output_options)
+    worker = Worker(config.pipeline_spec(), output)
     out = sys.stdout
 
     def emit(text: str) -> None:
@@ -55,5 +54,5 @@ def command(
         if '"status": "failed"' in text[:40]:
             click.echo(f"FAILED {text.strip()[:300]}", err=True)
 
-    counts = process_stream(read_lines(sys.stdin.buffer, batch_size), pipeline, formatter, emit, separator=separator)
-    raise SystemExit(1 if counts["failed"] else 0)
+    report = process_stream(read_lines(sys.stdin.buffer, batch_size), worker, emit, separator=separator)
+    raise SystemExit(report.exit_code)

@@ -81,16 +81,14 @@ def command(
     stable. Restarting after a crash finishes the claimed files first. SIGINT/SIGTERM stop
     after the current batch. Exit code 1 when any document failed.
     """
-    from ..batch import OutputSpec
     from ..watch import Inbox, Watcher
+    from ..worker import OutputSpec
 
     logger = logging.getLogger("toolkit")
     if logger.level > logging.INFO and logger.level < logging.ERROR:
         logger.setLevel(logging.INFO)  # the service reports each file and its health
     config = build_config(config_path, steps, None, to)
-    output = OutputSpec(
-        outdir=outdir, format=fmt or config.output_format or DEFAULT_FORMAT, options=config.output_options
-    )
+    output = OutputSpec(outdir, fmt or config.output_format or DEFAULT_FORMAT, config.output_options)
     box = Inbox(inbox, processed=processed_dir, failed=failed_dir, settle=settle, instance=instance)
     watcher = Watcher(box, config.pipeline_spec(), output, batch_size=batch_size, poll=poll, health_every=health_every)
 

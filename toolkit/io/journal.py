@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError, os_reason
+from .writers import alive, atomic_write
 
 JOURNAL_SUFFIX = ".jsonl"
 _JOURNAL = re.compile(r"^(\d+)\.[0-9a-f]+(?:-\d+)?" + re.escape(JOURNAL_SUFFIX) + "$")
@@ -47,19 +48,29 @@ def _close(fd: int) -> None:
         os.close(fd)
 
 
-def _line(doc_id: str, source: str | None, fingerprint: str, outputs: list[str], stamp: int) -> str:
+def _line(
+    doc_id: str,
+    source: str | None,
+    fingerprint: str,
+    outputs: list[str] | tuple[str, ...],
+    stamp: int,
+    digest: str | None,
+) -> str:
     """One journal line (``json.dumps`` of the record, without building a dict per document)."""
     return (
         f'{{"id": {_ENCODE(doc_id)}, "source": {_ENCODE(source)}, "fingerprint": {_ENCODE(fingerprint)}, '
-        f'"outputs": [{", ".join(map(_ENCODE, outputs))}], "t": {stamp}}}\n'
+        f'"outputs": [{", ".join(map(_ENCODE, outputs))}], "digest": {_ENCODE(digest)}, "t": {stamp}}}\n'
     )
 
 
-Record = tuple[int, str, str, tuple[str, ...], "str | None"]  # time, id, fingerprint, outputs, source
+#: time, id, fingerprint, outputs, source, digest of the input
+Record = tuple[int, str, str, tuple[str, ...], "str | None", "str | None"]
+#: One document to record: id, source, fingerprint of the configuration, output names, digest of the input.
+Entry = tuple[str, "str | None", str, "list[str]", "str | None"]
 
 
 def _record(value: Any, stamp: int | None = None) -> Record | None:
-    """(time, id, fingerprint, outputs, source) of a parsed line or manifest; None when malformed."""
+    """(time, id, fingerprint, outputs, source, digest) of a parsed line or manifest; None when malformed."""
     if not isinstance(value, dict):
         return None
     doc_id, fingerprint, outputs = value.get("id"), value.get("fingerprint"), value.get("outputs")
@@ -68,8 +79,15 @@ def _record(value: Any, stamp: int | None = None) -> Record | None:
         return None
     if not isinstance(stamp, int) or not all(isinstance(n, str) for n in outputs):
         return None
-    source = value.get("source")
-    return stamp, doc_id, fingerprint, tuple(outputs), source if isinstance(source, str) else None
+    source, digest = value.get("source"), value.get("digest")
+    return (
+        stamp,
+        doc_id,
+        fingerprint,
+        tuple(outputs),
+        source if isinstance(source, str) else None,
+        digest if isinstance(digest, str) else None,
+    )
 
 
 class DoneJournal:
@@ -80,19 +98,20 @@ class DoneJournal:
         self._fd: int | None = None
         self._pid = 0
         self._path: Path | None = None
-        self._index: dict[str, tuple[int, str, tuple[str, ...]]] | None = None  # id -> (time, fingerprint, outputs)
+        # id -> (time, fingerprint, outputs, digest of the input)
+        self._index: dict[str, tuple[int, str, tuple[str, ...], str | None]] | None = None
         self._offsets: dict[str, int] = {}  # journal -> bytes read (-1: a legacy manifest, read)
         self._refreshed = 0.0
         self._finalizer: weakref.finalize | None = None
 
     # -- writing ------------------------------------------------------------------------------
 
-    def record(self, entries: list[tuple[str, str | None, str, list[str]]]) -> OutputError | None:
-        """Append (id, source, fingerprint, outputs) records with one write; the error if it failed."""
+    def record(self, entries: list[Entry]) -> OutputError | None:
+        """Append (id, source, fingerprint, outputs, digest) records with one write; the error if it failed."""
         if not entries:
             return None
         stamp = time.time_ns()
-        data = "".join(_line(d, s, f, o, stamp) for d, s, f, o in entries).encode("ascii")
+        data = "".join(_line(d, s, f, o, stamp, g) for d, s, f, o, g in entries).encode("ascii")
         try:
             fd = self._open()
             view = memoryview(data)
@@ -104,8 +123,8 @@ class DoneJournal:
                 f"cannot record finished documents: {os_reason(exc)}", path=str(self._path or self.folder)
             )
         if self._index is not None:
-            for doc_id, _, fingerprint, outputs in entries:
-                self._index[doc_id] = (stamp, fingerprint, tuple(outputs))
+            for doc_id, _, fingerprint, outputs, digest in entries:
+                self._index[doc_id] = (stamp, fingerprint, tuple(outputs), digest)
         return None
 
     def _open(self) -> int:
@@ -131,8 +150,10 @@ class DoneJournal:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def outputs(self, doc_id: str, fingerprint: str) -> tuple[str, ...] | None:
-        """The outputs recorded for ``doc_id`` by the configuration ``fingerprint`` (None if not done).
+    def outputs(self, doc_id: str, fingerprint: str, digest: str | None = None) -> tuple[str, ...] | None:
+        """The outputs recorded for ``doc_id`` by the configuration ``fingerprint`` (None if not done);
+        with ``digest``, only when the recorded input had that digest too (records written before
+        digests were kept match any).
 
         The journals are read on the first call; after that, a miss reads what other writers
         appended since, at most every :data:`REFRESH_SECONDS` (a long-running watcher sees the
@@ -141,22 +162,26 @@ class DoneJournal:
         now = time.monotonic()
         if self._index is None:
             self._refresh(now)
-        entry = self._lookup(doc_id, fingerprint)
+        entry = self._lookup(doc_id, fingerprint, digest)
         if entry is None and now - self._refreshed >= REFRESH_SECONDS:
             self._refresh(now)
-            entry = self._lookup(doc_id, fingerprint)
+            entry = self._lookup(doc_id, fingerprint, digest)
         return entry
 
-    def _lookup(self, doc_id: str, fingerprint: str) -> tuple[str, ...] | None:
+    def _lookup(self, doc_id: str, fingerprint: str, digest: str | None) -> tuple[str, ...] | None:
         assert self._index is not None
         entry = self._index.get(doc_id)
-        return entry[2] if entry is not None and entry[1] == fingerprint else None
+        if entry is None or entry[1] != fingerprint:
+            return None
+        if digest is not None and entry[3] is not None and entry[3] != digest:
+            return None
+        return entry[2]
 
     def completed(self) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Every document recorded: id -> (fingerprint, outputs), the latest record of each."""
         self._refresh(time.monotonic())
         assert self._index is not None
-        return {doc_id: (fp, outputs) for doc_id, (_, fp, outputs) in self._index.items()}
+        return {doc_id: (fp, outputs) for doc_id, (_, fp, outputs, _) in self._index.items()}
 
     def _refresh(self, now: float) -> None:
         """Read what was appended to the journals since the last read (everything the first time)."""
@@ -170,10 +195,10 @@ class DoneJournal:
             if start < 0:
                 continue  # a legacy manifest: read once
             records, offsets[name] = self._read(self.folder / name, start)
-            for stamp, doc_id, fp, outputs, _ in records:
+            for stamp, doc_id, fp, outputs, _, digest in records:
                 seen = index.get(doc_id)
                 if seen is None or stamp >= seen[0]:
-                    index[doc_id] = (stamp, fingerprints.setdefault(fp, fp), outputs)
+                    index[doc_id] = (stamp, fingerprints.setdefault(fp, fp), outputs, digest)
         for gone in offsets.keys() - set(names):  # merged into another journal meanwhile
             del offsets[gone]
         self._refreshed = now
@@ -231,17 +256,17 @@ class DoneJournal:
         The merged journal is written and synced before the merged files are removed: a crash
         in between leaves some records twice, which reads the same.
         """
-        from .writers import _alive, atomic_write
-
         finished = []
         for name in self._files():
             match = _JOURNAL.match(name)
-            if match is None or not _alive(int(match.group(1))):
+            if match is None or not alive(int(match.group(1))):
                 finished.append(name)
         if len(finished) <= COMPACT_AFTER:
             return 0
         latest = self._latest(finished)
-        lines = "".join(_line(d, source, fp, list(outs), stamp) for stamp, d, fp, outs, source in latest.values())
+        lines = "".join(
+            _line(d, source, fp, outs, stamp, digest) for stamp, d, fp, outs, source, digest in latest.values()
+        )
         target = self.folder / f"{os.getpid()}.{os.urandom(4).hex()}-{time.time_ns()}{JOURNAL_SUFFIX}"
         try:
             atomic_write(target, lines.encode("ascii"))

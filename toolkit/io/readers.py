@@ -357,6 +357,7 @@ __all__ = [
     "Source",
     "decode_html",
     "iter_sources",
+    "read_data",
     "read_html",
     "read_inputs",
     "read_jsonl",
@@ -364,3 +365,27 @@ __all__ = [
     "read_text",
     "sniff_reader",
 ]
+
+
+def read_data(data: bytes, name: str, options: ReadOptions, fmt: str | None = None) -> Iterator[Document]:
+    """Read bytes that came from somewhere else than a file (a message, a request body) into
+    documents; ``fmt`` is a reader suffix (``"html"``, ``".xml"``), else ``name``'s suffix
+    chooses the reader, else the content. Failures become failed documents."""
+    try:
+        if len(data) > options.max_bytes:
+            raise InputError(f"input larger than {options.max_bytes // (1024 * 1024)} MiB", path=name)
+        suffix = ("." + fmt.lstrip(".").lower()) if fmt else Path(name).suffix.lower()
+        if fmt and suffix not in READERS:
+            known = ", ".join(sorted(s.lstrip(".") for s in READERS))
+            raise ConfigError(f"unknown input format {fmt!r} (known: {known})")
+        target = READERS.get(suffix)
+        reader = _load_reader(target) if target else sniff_reader(data)
+        yield from reader(data, name, options)
+    except InputError as exc:
+        if exc.path is None:
+            exc.path = name
+        yield Document.failed_input(name, exc)
+    except ConfigError:
+        raise
+    except Exception as exc:  # a reader's bug must not kill the batch: reported as an internal error
+        yield Document.failed_input(name, exc)

@@ -10,23 +10,24 @@ For each document (a story):
 
 File names derive from the story key and the language only, so a re-run overwrites the
 same files with the newest version of each item; the version itself is settled against
-what those files hold (:mod:`toolkit.newsml.versioning`). Every file is validated against
-our profile and IPTC's 2.35 schema before anything of the document is written: a document
-whose output fails raises :class:`~toolkit.errors.ValidationError` and nothing of it is
-written.
+the previous outputs the format is given (a :data:`~toolkit.formats.Lookup`; see
+:mod:`toolkit.newsml.versioning`). An item older than the one already written is not
+rendered: the rendering carries the skip reason ``stale-version``. Every file is
+validated against our profile and IPTC's 2.35 schema: a document whose output fails raises
+:class:`~toolkit.errors.ValidationError` and nothing of it is rendered. The format reads
+and writes no file and leaves the document as it is (warnings come back in the rendering).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
-from ..document import Document
+from ..document import Document, Notice
 from ..errors import ConfigError, ValidationError
-from ..io.writers import Rendered
+from ..formats import NO_PREVIOUS, Lookup, OutputFile, Rendering, mark_unchanged
 from . import build, ids, model, versioning
 from .serialize import to_bytes
 from .validate import OUTPUT_SCHEMAS, check_element
@@ -44,6 +45,32 @@ def parse_now(value: str | datetime | None) -> str | None:
     return out
 
 
+STALE = "stale-version"
+_XML = "application/vnd.iptc.g2.newsitem+xml"
+_PACKAGE = "application/vnd.iptc.g2.packageitem+xml"
+_MESSAGE = "application/vnd.iptc.g2.newsmessage+xml"
+
+
+@dataclass(slots=True)
+class _Output:
+    name: str
+    element: etree._Element
+    lang: str | None
+    guid: str
+    stamp: build.Stamp
+    media_type: str = _XML
+
+
+@dataclass(slots=True)
+class Settled:
+    """A story's elements with their versions settled against the previous outputs."""
+
+    key: str
+    outputs: list[_Output]
+    warnings: list[Notice] = field(default_factory=list)
+    skip: Notice | None = None
+
+
 class NewsMLFormat:
     """NewsML-G2 2.35 items and a package per document (or one newsMessage with ``bundle``)."""
 
@@ -52,7 +79,6 @@ class NewsMLFormat:
     def __init__(
         self,
         *,
-        outdir: str | None = None,
         bundle: bool = False,
         provider: str = "toolkit",
         provider_name: str | None = None,
@@ -60,95 +86,114 @@ class NewsMLFormat:
         plain_text: bool = False,
         now: str | datetime | None = None,
     ) -> None:
-        self.outdir = Path(outdir) if outdir else None
         self.bundle = bool(bundle)
         self.settings = model.Settings(
             provider=provider, provider_name=provider_name, provider_uri=provider_uri, plain_text=bool(plain_text)
         )
         self.now = parse_now(now)
 
+    def story_key(self, doc: Document) -> str:
+        return ids.identity(doc, self.settings.provider).key
+
     # -- rendering -------------------------------------------------------------------------------
 
-    def elements(self, doc: Document) -> list[tuple[str, etree._Element, str | None]]:
-        """(file name, element, language) of each output of ``doc``, validated."""
+    def settle(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> Settled:
+        """The elements of every output of ``doc``, versioned against ``previous`` and validated."""
         _check_text_sizes(doc, plain_text=self.settings.plain_text)
         story = model.story_of(doc, self.settings)
-        for code, message in story.warnings:
-            doc.warn(code, message, processor=PROCESSOR)
+        warnings = [Notice(code, message, PROCESSOR) for code, message in story.warnings]
         now = self.now or versioning.utc_now()
-        previous = self._previous(story, doc)
+        earlier = self._previous(story, previous, warnings)
         same = versioning.same_xml
         plain = self.settings.plain_text
 
         original = story.original
-        original_el, original_stamp = versioning.settle(
-            _plan(original),
-            previous.get(original.guid),
+        original_el, original_stamp, _ = versioning.settle(
+            _plan(original, doc),
+            earlier.get(original.guid),
             now,
             lambda stamp: build.news_item(original, stamp, plain_text=plain),
             same,
         )
-        outputs: list[tuple[str, etree._Element, str | None, build.Stamp]] = [
-            (f"{original.stem}.xml", original_el, original.lang, original_stamp)
-        ]
+        if original_el is None or original_stamp is None:
+            prev = earlier[original.guid]
+            why = f"version {original.base_version}" if doc.meta.version else "an earlier modification time"
+            message = f"{original.guid}: {why} is older than version {prev.version} already written; not written"
+            return Settled(story.key, [], warnings, Notice(STALE, message, PROCESSOR))
+        outputs = [_Output(f"{original.stem}.xml", original_el, original.lang, original.guid, original_stamp)]
         for item in story.translations:
-            el, stamp = versioning.settle(
+            el, stamp, _ = versioning.settle(
                 _plan(item),
-                previous.get(item.guid),
+                earlier.get(item.guid),
                 now,
                 lambda stamp, item=item: build.news_item(  # type: ignore[misc]
                     item, stamp, source_version=original_stamp.version, plain_text=plain
                 ),
                 same,
             )
-            outputs.append((f"{item.stem}.xml", el, item.lang, stamp))
+            assert el is not None and stamp is not None  # only a versioned input can be stale
+            outputs.append(_Output(f"{item.stem}.xml", el, item.lang, item.guid, stamp))
 
-        package_out: tuple[str, etree._Element, str | None, build.Stamp] | None = None
+        package_out: _Output | None = None
         if story.package is not None:
             pkg = story.package
             refs = [
-                build.ItemRef(
-                    item.guid, stamp.version, item.lang, item.headline, None if self.bundle else f"{item.stem}.xml"
-                )
-                for item, (_, _, _, stamp) in zip(story.items, outputs, strict=True)
+                build.ItemRef(item.guid, out.stamp.version, item.lang, item.headline, None if self.bundle else out.name)
+                for item, out in zip(story.items, outputs, strict=True)
             ]
-            pkg_el, pkg_stamp = versioning.settle(
+            pkg_el, pkg_stamp, _ = versioning.settle(
                 versioning.Plan(owned=True),
-                previous.get(pkg.guid),
+                earlier.get(pkg.guid),
                 now,
                 lambda stamp: build.package_item(pkg, refs, stamp),
                 same,
             )
-            package_out = (f"{pkg.stem}.xml", pkg_el, pkg.lang, pkg_stamp)
+            assert pkg_el is not None and pkg_stamp is not None
+            package_out = _Output(f"{pkg.stem}.xml", pkg_el, pkg.lang, pkg.guid, pkg_stamp, _PACKAGE)
 
         where = doc.source or doc.id
         if self.bundle:
             parts = ([package_out] if package_out else []) + outputs
-            sent = max(stamp.version_created for _, _, _, stamp in parts)
+            sent = max(out.stamp.version_created for out in parts)
             sender = self.settings.provider_name or self.settings.provider
-            message = build.news_message([el for _, el, _, _ in parts], sent, sender)
+            message = build.news_message([out.element for out in parts], sent, sender)
             name = f"{ids.stem(story.key, 'bundle')}.xml"
             check_element(message, name, path=where)
-            return [(name, message, original.lang)]
+            head = package_out or outputs[0]
+            bundle = _Output(name, message, original.lang, head.guid, head.stamp, _MESSAGE)
+            return Settled(story.key, [bundle], warnings)
         if package_out is not None:
             outputs.append(package_out)
-        for name, el, _, _ in outputs:
-            check_element(el, name, path=where)
-        return [(name, el, lang) for name, el, lang, _ in outputs]
+        for out in outputs:
+            check_element(out.element, out.name, path=where)
+        return Settled(story.key, outputs, warnings)
 
-    def render(self, doc: Document) -> list[Rendered]:
-        return [Rendered(name, to_bytes(el), lang) for name, el, lang in self.elements(doc)]
+    def elements(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> list[tuple[str, etree._Element, str | None]]:
+        """(file name, element, language) of each output of ``doc``, validated (none when stale)."""
+        return [(out.name, out.element, out.lang) for out in self.settle(doc, previous).outputs]
 
-    def _previous(self, story: model.Story, doc: Document) -> dict[str, versioning.Previous]:
-        if self.outdir is None:
+    def render(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> Rendering:
+        settled = self.settle(doc, previous)
+        files = [
+            OutputFile(out.name, to_bytes(out.element), out.lang, out.guid, out.stamp.version, out.media_type)
+            for out in settled.outputs
+        ]
+        if files:
+            files = mark_unchanged(files, previous([f.name for f in files]))
+        return Rendering(settled.key, files, settled.warnings, settled.skip)
+
+    def _previous(self, story: model.Story, previous: Lookup, warnings: list[Notice]) -> dict[str, versioning.Previous]:
+        if previous is NO_PREVIOUS:
             return {}
         stems = [item.stem for item in story.items]
         if story.package is not None:
             stems.append(story.package.stem)
         stems.append(ids.stem(story.key, "bundle"))
-        paths = [self.outdir / f"{stem}.xml" for stem in stems]
+        earlier = previous([f"{stem}.xml" for stem in stems])
+        if not earlier:
+            return {}
         return versioning.read_previous_xml(
-            paths, lambda message: doc.warn("previous-output", message, processor=PROCESSOR)
+            earlier, lambda message: warnings.append(Notice("previous-output", message, PROCESSOR))
         )
 
 
@@ -178,18 +223,19 @@ def _check_text_sizes(doc: Document, *, plain_text: bool) -> None:
                     )
 
 
-def _plan(item: model.ItemModel) -> versioning.Plan:
+def _plan(item: model.ItemModel, doc: Document | None = None) -> versioning.Plan:
+    """How an item is versioned; ``doc`` for the original item, whose input may number its
+    versions or carry a modification time (the rule against stale versions)."""
+    versioned = doc is not None and isinstance(doc.meta.version, int) and doc.meta.version > 0
+    modified = model.utc_datetime(item.content_modified) if doc is not None and item.content_modified else None
     return versioning.Plan(
         owned=item.owned,
         base_version=item.base_version,
         version_created=item.feed_version_created,
         first_created=item.feed_first_created,
+        versioned=versioned,
+        modified=modified,
     )
 
 
-def render_story(doc: Document, **options: Any) -> list[Rendered]:
-    """Render one document without an output directory (no previous versions): for library use."""
-    return NewsMLFormat(**options).render(doc)
-
-
-__all__ = ["OUTPUT_SCHEMAS", "NewsMLFormat", "parse_now", "render_story"]
+__all__ = ["OUTPUT_SCHEMAS", "STALE", "NewsMLFormat", "Settled", "parse_now"]

@@ -6,7 +6,9 @@ The same story data as NewsML-G2 (:mod:`toolkit.newsml.model`), laid out as ninj
 version and language. A translation carries an association ``rel: "translationOf"`` to its
 source and names the engine in ``infoSources`` (role ``translator``); its
 ``copyrightNotice`` includes the machine-translation notice. Versions follow the same rule
-as NewsML-G2 (:mod:`toolkit.newsml.versioning`), compared with the previous JSON files.
+as NewsML-G2 (:mod:`toolkit.newsml.versioning`), compared with the previous JSON outputs
+the format is given (a :data:`~toolkit.formats.Lookup`); like every format, it reads and
+writes no file itself.
 
 Validation uses ``jsonschema`` (imported on first use) against the ninjs 3.1 schema shipped
 in ``toolkit.schemas``; the schema's reference to the GeoJSON schema is served from the
@@ -19,18 +21,18 @@ import functools
 import hashlib
 import importlib.resources
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from pathlib import Path
 from typing import Any
 
-from ..document import Document
+from ..document import Document, Notice
 from ..errors import ValidationError
-from ..io.writers import Rendered
+from ..formats import NO_PREVIOUS, Lookup, OutputFile, Rendering, mark_unchanged
 from ..text import json_dumps
-from . import model, versioning
+from . import ids, model, versioning
 from .build import ItemRef, Stamp
-from .format import parse_now
+from .format import STALE, _plan, parse_now
 
 PROCESSOR = "ninjs"
 SCHEMA_FILE = "ninjs-schema_3.1.json"
@@ -39,6 +41,7 @@ GEOJSON_FILE = "GeoJSON-schema.json"
 GEOJSON_URI = "https://geojson.org/schema/GeoJSON.json"
 STANDARD = {"name": "ninjs", "version": "3.1", "schema": SCHEMA_URI}
 _VOLATILE = ("version", "versionCreated", "firstCreated")
+MEDIA_TYPE = "application/json"
 
 Json = dict[str, Any]
 
@@ -204,82 +207,110 @@ class NinjsFormat:
     def __init__(
         self,
         *,
-        outdir: str | None = None,
         provider: str = "toolkit",
         provider_name: str | None = None,
         provider_uri: str | None = None,
         now: str | datetime | None = None,
     ) -> None:
-        self.outdir = Path(outdir) if outdir else None
         self.settings = model.Settings(provider=provider, provider_name=provider_name, provider_uri=provider_uri)
         self.now = parse_now(now)
 
-    def objects(self, doc: Document) -> list[tuple[str, Json, str | None]]:
-        """(file name, ninjs object, language) of each output of ``doc``, validated."""
+    def story_key(self, doc: Document) -> str:
+        return ids.identity(doc, self.settings.provider).key
+
+    def settle(
+        self, doc: Document, previous: Lookup = NO_PREVIOUS
+    ) -> tuple[str, list[_Object], list[Notice], Notice | None]:
+        """(story key, the objects of every output of ``doc`` validated, warnings, a skip notice when stale)."""
         story = model.story_of(doc, self.settings)
-        for code, message in story.warnings:
-            doc.warn(code, message, processor=PROCESSOR)
+        warnings = [Notice(code, message, PROCESSOR) for code, message in story.warnings]
         now = self.now or versioning.utc_now()
-        previous = self._previous(story, doc)
-        outputs: list[tuple[str, Json, str | None, Stamp]] = []
+        earlier = self._previous(story, previous, warnings)
+        outputs: list[_Object] = []
         source_version: int | None = None  # the original's version, once settled
         for item in story.items:
-            obj, stamp = versioning.settle(
-                versioning.Plan(item.owned, item.base_version, item.feed_version_created, item.feed_first_created),
-                previous.get(item.guid),
+            obj, stamp, _ = versioning.settle(
+                _plan(item, doc if item is story.original else None),
+                earlier.get(item.guid),
                 now,
                 lambda stamp, item=item, source=source_version: item_object(item, stamp, source_version=source),  # type: ignore[misc]
                 same_content,
             )
+            if obj is None or stamp is None:
+                prev = earlier[item.guid]
+                why = f"version {item.base_version}" if doc.meta.version else "an earlier modification time"
+                message = f"{item.guid}: {why} is older than version {prev.version} already written; not written"
+                return story.key, [], warnings, Notice(STALE, message, PROCESSOR)
             source_version = source_version or stamp.version
-            outputs.append((f"{item.stem}.json", obj, item.lang, stamp))
+            outputs.append(_Object(f"{item.stem}.json", obj, item.lang, item.guid, stamp.version))
         if story.package is not None:
             pkg = story.package
             refs = [
-                ItemRef(item.guid, stamp.version, item.lang, item.headline)
-                for item, (_, _, _, stamp) in zip(story.items, outputs, strict=True)
+                ItemRef(item.guid, out.version, item.lang, item.headline)
+                for item, out in zip(story.items, outputs, strict=True)
             ]
-            obj, stamp = versioning.settle(
+            obj, stamp, _ = versioning.settle(
                 versioning.Plan(owned=True),
-                previous.get(pkg.guid),
+                earlier.get(pkg.guid),
                 now,
                 lambda stamp: composite_object(pkg, refs, stamp),
                 same_content,
             )
-            outputs.append((f"{pkg.stem}.json", obj, pkg.lang, stamp))
-        for name, obj, _, _ in outputs:
-            problems = validate_ninjs(obj)
+            assert obj is not None and stamp is not None
+            outputs.append(_Object(f"{pkg.stem}.json", obj, pkg.lang, pkg.guid, stamp.version))
+        for out in outputs:
+            problems = validate_ninjs(out.obj)
             if problems:
                 more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-                raise ValidationError(f"{name} is not valid ninjs 3.1: {problems[0]}{more}", path=doc.source or doc.id)
-        return [(name, obj, lang) for name, obj, lang, _ in outputs]
+                raise ValidationError(
+                    f"{out.name} is not valid ninjs 3.1: {problems[0]}{more}", path=doc.source or doc.id
+                )
+        return story.key, outputs, warnings, None
 
-    def render(self, doc: Document) -> list[Rendered]:
-        return [Rendered(name, to_bytes(obj), lang) for name, obj, lang in self.objects(doc)]
+    def objects(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> list[tuple[str, Json, str | None]]:
+        """(file name, ninjs object, language) of each output of ``doc``, validated (none when stale)."""
+        return [(out.name, out.obj, out.lang) for out in self.settle(doc, previous)[1]]
 
-    def _previous(self, story: model.Story, doc: Document) -> dict[str, versioning.Previous]:
-        found: dict[str, versioning.Previous] = {}
-        if self.outdir is None:
-            return found
+    def render(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> Rendering:
+        key, outputs, warnings, skip = self.settle(doc, previous)
+        files = [
+            OutputFile(out.name, to_bytes(out.obj), out.lang, out.guid, out.version, MEDIA_TYPE) for out in outputs
+        ]
+        if files:
+            files = mark_unchanged(files, previous([f.name for f in files]))
+        return Rendering(key, files, warnings, skip)
+
+    def _previous(self, story: model.Story, previous: Lookup, warnings: list[Notice]) -> dict[str, versioning.Previous]:
+        if previous is NO_PREVIOUS:
+            return {}
         stems = [item.stem for item in story.items] + ([story.package.stem] if story.package else [])
-        for stem in stems:
-            path = self.outdir / f"{stem}.json"
+        found: dict[str, versioning.Previous] = {}
+        for name, data in previous([f"{stem}.json" for stem in stems]).items():
             try:
-                obj = json.loads(path.read_bytes())
+                obj = json.loads(data)
                 uri, version = obj["uri"], int(obj["version"])
-            except FileNotFoundError:
-                continue
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                doc.warn("previous-output", f"previous output {path.name} ignored: {exc}", processor=PROCESSOR)
+            except (ValueError, KeyError, TypeError) as exc:
+                warnings.append(Notice("previous-output", f"previous output {name} ignored: {exc}", PROCESSOR))
                 continue
             if isinstance(uri, str) and version > 0:
                 found[uri] = versioning.Previous(
                     version,
-                    model.utc_datetime(obj.get("versionCreated"))
-                    if isinstance(obj.get("versionCreated"), str)
-                    else None,
-                    model.utc_datetime(obj.get("firstCreated")) if isinstance(obj.get("firstCreated"), str) else None,
+                    _utc(obj.get("versionCreated")),
+                    _utc(obj.get("firstCreated")),
                     None,
                     digest(obj),
                 )
         return found
+
+
+@dataclass(slots=True)
+class _Object:
+    name: str
+    obj: Json
+    lang: str | None
+    guid: str
+    version: int
+
+
+def _utc(value: Any) -> str | None:
+    return model.utc_datetime(value) if isinstance(value, str) else None

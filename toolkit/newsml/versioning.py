@@ -8,7 +8,13 @@ The rule (for the items we own; another provider's item keeps its own version):
   firstCreated and generator version are kept, so an identical re-run writes identical
   bytes (and a receiver sees no new version);
 * content changed: version + 1, ``versionCreated`` = now (never earlier than the previous
-  one), ``firstCreated`` kept, and the builder adds ``signal sig:update``.
+  one), ``firstCreated`` kept, and the builder adds ``signal sig:update``;
+* **versions never go backwards**: an item older than the previous output (a lower version
+  number when the input numbers its versions, else an earlier modification time when both
+  carry one) whose content differs is *stale*: it is not written, and the document is
+  skipped with the reason ``stale-version``. Another provider's item re-delivered under the
+  same number with other content (a correction they did not number) becomes the next
+  version, never a silent replacement.
 
 "Content" is everything in the item except those stamped values: the digest below walks
 the element tree and leaves out ``@version``, ``versionCreated``, ``firstCreated``, the
@@ -19,11 +25,10 @@ between elements is ignored, so indentation does not matter.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from lxml import etree
 
@@ -45,6 +50,8 @@ _FIRST_CREATED = q("firstCreated")
 _GENERATOR = q("generator")
 _SIGNAL = q("signal")
 _HOP = q("hop")
+_CONTENT_META = q("contentMeta")
+_CONTENT_MODIFIED = q("contentModified")
 
 
 def utc_now() -> str:
@@ -59,7 +66,7 @@ class Previous:
     digest is computed only when that test fails.
     """
 
-    __slots__ = ("_digest", "data", "first_created", "generator_version", "version", "version_created")
+    __slots__ = ("_digest", "data", "first_created", "generator_version", "modified", "version", "version_created")
 
     def __init__(
         self,
@@ -69,6 +76,7 @@ class Previous:
         generator_version: str | None,
         digest: str | Callable[[], str],
         data: bytes | None = None,
+        modified: str | None = None,
     ) -> None:
         self.version = version
         self.version_created = version_created
@@ -76,6 +84,7 @@ class Previous:
         self.generator_version = generator_version
         self._digest = digest
         self.data = data
+        self.modified = modified  # the content's own modification time (contentModified), UTC
 
     @property
     def digest(self) -> str:
@@ -92,6 +101,8 @@ class Plan:
     base_version: int = 1
     version_created: str | None = None  # a foreign item's own times (UTC)
     first_created: str | None = None
+    versioned: bool = False  # the input carried its own version number (a feed's, an item's)
+    modified: str | None = None  # the input's own modification time (UTC), if it has one
 
 
 def xml_digest(root: etree._Element) -> str:
@@ -126,6 +137,7 @@ def _previous_of(item: etree._Element, data: bytes | None) -> tuple[str, Previou
         return None
     meta = item.find(_ITEM_META)
     generator = meta.find(_GENERATOR) if meta is not None else None
+    content = item.find(_CONTENT_META)
     return guid, Previous(
         version=version,
         version_created=utc_datetime(meta.findtext(_VERSION_CREATED)) if meta is not None else None,
@@ -133,24 +145,19 @@ def _previous_of(item: etree._Element, data: bytes | None) -> tuple[str, Previou
         generator_version=generator.get("versioninfo") if generator is not None else None,
         digest=lambda: xml_digest(item),
         data=data,
+        modified=utc_datetime(content.findtext(_CONTENT_MODIFIED)) if content is not None else None,
     )
 
 
-def read_previous_xml(paths: Iterable[Path], warn: Callable[[str], None]) -> dict[str, Previous]:
-    """Previous NewsML-G2 outputs (items, packages, messages) by guid; the newest version wins."""
+def read_previous_xml(earlier: Mapping[str, bytes], warn: Callable[[str], None]) -> dict[str, Previous]:
+    """Previous NewsML-G2 outputs (items, packages, messages; file name -> bytes) by guid; the
+    newest version wins. An output that does not parse is reported through ``warn`` and ignored."""
     found: dict[str, Previous] = {}
-    for path in paths:
+    for name, data in earlier.items():
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            warn(f"previous output {path.name} unreadable ({exc.strerror}): versions start again")
-            continue
-        try:
-            root = parse_xml(data, str(path))
+            root = parse_xml(data, name)
         except InputError as exc:
-            warn(f"previous output {path.name} ignored: {exc.message}")
+            warn(f"previous output {name} ignored: {exc.message}")
             continue
         if root.tag in _ITEM_TAGS:
             items = [root]
@@ -175,47 +182,60 @@ def same_xml(built: etree._Element, previous: Previous) -> bool:
     return xml_digest(built) == previous.digest
 
 
+#: What settling made of an item: new (no previous output), same (the previous content, kept
+#: with its stamps), changed (a new version), stale (older than the previous output: not written).
+State = Literal["new", "same", "changed", "stale"]
+
+
+def is_stale(plan: Plan, previous: Previous) -> bool:
+    """Whether the incoming item is older than the one already written (its content differs):
+    a lower version number than the previous output's, when the input numbers its versions,
+    else an earlier modification time, when both carry one."""
+    if plan.versioned:
+        return plan.base_version < previous.version
+    if plan.modified and previous.modified and "T" in plan.modified and "T" in previous.modified:
+        return plan.modified < previous.modified
+    return False
+
+
 def settle(
     plan: Plan,
     previous: Previous | None,
     now: str,
     build: Callable[[Stamp], T],
     same: Callable[[T, Previous], bool],
-) -> tuple[T, Stamp]:
+) -> tuple[T | None, Stamp | None, State]:
     """Build the item with the right version and times (see the module doc).
 
     ``same(built, previous)`` tells whether an item built with the previous stamps has the
-    previous content.
+    previous content. A stale item is not built: ``(None, None, "stale")``.
     """
     generator = __version__
-    if not plan.owned:
-        version = plan.base_version
-        if previous is not None and previous.version == version:
-            keep = Stamp(
-                version,
-                plan.version_created or previous.version_created or now,
-                plan.first_created or previous.first_created or plan.version_created or now,
-                previous.generator_version or generator,
-            )
-            built = build(keep)
-            if same(built, previous):
-                return built, keep
-        created = plan.version_created or now
-        stamp = Stamp(version, created, plan.first_created or created, generator)
-        return build(stamp), stamp
     if previous is None:
-        stamp = Stamp(plan.base_version, now, now, generator)
-        return build(stamp), stamp
+        if plan.owned:
+            stamp = Stamp(plan.base_version, now, now, generator)
+        else:  # another provider's item: their number and times
+            created = plan.version_created or now
+            stamp = Stamp(plan.base_version, created, plan.first_created or created, generator)
+        return build(stamp), stamp, "new"
     if previous.version >= plan.base_version:
         keep = Stamp(
             previous.version,
-            previous.version_created or now,
-            previous.first_created or previous.version_created or now,
+            previous.version_created or plan.version_created or now,
+            previous.first_created or previous.version_created or plan.first_created or now,
             previous.generator_version or generator,
         )
         built = build(keep)
         if same(built, previous):
-            return built, keep
+            return built, keep, "same"
+    if is_stale(plan, previous):
+        return None, None, "stale"
+    if not plan.owned and plan.base_version > previous.version:  # another provider's newer version
+        created = plan.version_created or now
+        stamp = Stamp(plan.base_version, created, plan.first_created or previous.first_created or created, generator)
+        return build(stamp), stamp, "changed"
+    # our next version; also another provider's item changed under the same number (a correction
+    # they did not number): it becomes the next version here, never a silent replacement
     created = max(now, previous.version_created or now)
     stamp = Stamp(max(previous.version + 1, plan.base_version), created, previous.first_created or created, generator)
-    return build(stamp), stamp
+    return build(stamp), stamp, "changed"
