@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 from lxml import etree  # noqa: E402
 
 from toolkit.document import Document, Paragraph, Translation  # noqa: E402
-from toolkit.io.formats import JsonlFormat  # noqa: E402
+from toolkit.formats import JsonlFormat  # noqa: E402
+from toolkit.io.sinks import FolderSink  # noqa: E402
 from toolkit.newsml import build, model, validate  # noqa: E402
 from toolkit.newsml.format import NewsMLFormat  # noqa: E402
 from toolkit.newsml.ninjs import NinjsFormat  # noqa: E402
@@ -100,7 +101,7 @@ def main() -> None:
     ninjs.render(docs[0])  # build the jsonschema validator outside the timings
 
     def run_newsml() -> int:
-        return sum(len(newsml.render(doc)) for doc in docs)
+        return sum(len(newsml.render(doc).files) for doc in docs)
 
     stamp = build.Stamp(1, NOW, NOW, "0")
     stories = [model.story_of(doc, newsml.settings) for doc in docs]
@@ -127,19 +128,20 @@ def main() -> None:
         return sum(1 for el in prebuilt if etree.tostring(el, encoding="UTF-8"))
 
     workdir = Path(tempfile.mkdtemp(prefix="newsml-bench-"))
-    rerun = NewsMLFormat(outdir=str(workdir), now=NOW)
+    rerun = NewsMLFormat(now=NOW)
+    previous = FolderSink(workdir).lookup
     for doc in docs:
-        for out in rerun.render(doc):
+        for out in rerun.render(doc).files:
             (workdir / out.name).write_bytes(out.data)
 
     def run_rerun() -> int:  # previous outputs in place: each item is read back and compared
-        return sum(len(rerun.render(doc)) for doc in docs)
+        return sum(len(rerun.render(doc, previous).files) for doc in docs)
 
     def run_ninjs() -> int:
-        return sum(len(ninjs.render(doc)) for doc in docs)
+        return sum(len(ninjs.render(doc).files) for doc in docs)
 
     def run_jsonl() -> int:
-        return sum(len(jsonl.render(doc)) for doc in docs) * 4  # same documents, counted as 4 items each
+        return sum(len(jsonl.render(doc).files) for doc in docs) * 4  # same documents, counted as 4 items each
 
     results = {
         "newsml": best(run_newsml, args.repeat),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from toolkit.batch import OutputSpec, convert
+from toolkit.batch import convert
 from toolkit.pipeline import PipelineSpec
+from toolkit.worker import OutputSpec
 
 
 def _corpus(root):
@@ -60,17 +61,16 @@ def test_large_files_are_shared_out_and_small_ones_read_by_the_workers(tmp_path,
     spec = PipelineSpec.from_names(["clean"], batch_size=3)
     monkeypatch.setattr(batch, "WORKER_READ_BYTES", 200)  # the JSONL is read by the main process
     tasks = []
-    real = batch._run_pool
+    real = batch.pool_tasks
 
-    def spy(tasks_in, *args):
-        def record():
-            for task in tasks_in:
-                tasks.append((task[1].__name__, len(task[2][0])))
-                yield task
+    def spy(*args):
+        for task in real(*args):
+            kinds = {type(item).__name__ for item in task}
+            assert len(kinds) == 1, kinds
+            tasks.append(("files" if kinds == {"Source"} else "documents", len(task)))
+            yield task
 
-        return real(record(), *args)
-
-    monkeypatch.setattr(batch, "_run_pool", spy)
+    monkeypatch.setattr(batch, "pool_tasks", spy)
     runs = {}
     for jobs in (1, 2):
         out = tmp_path / f"out{jobs}"
@@ -83,7 +83,7 @@ def test_large_files_are_shared_out_and_small_ones_read_by_the_workers(tmp_path,
     assert names == sorted(names) and names.count("05_wire.jsonl") == 10  # input order, records in place
     assert [r[2] for r in runs[2][0] if r[0].startswith(str(src / "05_wire.jsonl"))].count("failed") == 1
     # small files go to the workers by name (3 a batch), the JSONL's records are read here and shared out
-    assert tasks == [("_work_sources", 3)] * 2 + [("_work", 3)] * 3 + [("_work_sources", 3)] * 2
+    assert tasks == [("files", 3)] * 2 + [("documents", 3)] * 3 + [("documents", 1)] + [("files", 3)] * 2
 
 
 def test_resume_in_a_pool_skips_what_is_done_in_place(tmp_path):
@@ -93,7 +93,7 @@ def test_resume_in_a_pool_skips_what_is_done_in_place(tmp_path):
     first = convert([str(src)], spec, OutputSpec(str(out), "jsonl"), jobs=2)
     seen = []
     again = convert([str(src)], spec, OutputSpec(str(out), "jsonl"), jobs=2, resume=True, on_result=seen.append)
-    assert again.resumed == first.ok == 6 and again.failed == first.failed
+    assert again.skipped["already-done"] == first.ok == 6 and again.failed == first.failed
     assert [r.source for r in seen] == sorted(str(p) for p in src.iterdir())
 
 
@@ -106,7 +106,7 @@ def test_fail_fast_in_a_pool_reads_nothing_after_an_unreadable_file(tmp_path):
         summary = convert(
             [str(src)], spec, OutputSpec(str(out), "jsonl"), jobs=jobs, fail_fast=True, on_result=seen.append
         )
-        assert summary.stopped_early and [(r.source.rsplit("/", 1)[-1], r.status) for r in seen] == [
+        assert summary.stopped == "fail-fast" and [(r.source.rsplit("/", 1)[-1], r.status) for r in seen] == [
             ("00_story.txt", "ok"),
             ("01_broken.txt", "failed"),
         ]

@@ -84,8 +84,10 @@ def test_real_process_stdin_stdout_and_exit_codes():
     proc = run_toolkit("clean", input=SEED.read_bytes())
     assert proc.returncode == 0 and proc.stdout.decode("utf-8").startswith(TITLE)
     proc = run_toolkit("clean", "-", input="© 2024 Site\n\nPaylaş\n".encode())
-    assert proc.returncode == 1 and b"empty-document" not in proc.stdout
-    assert b"nothing left after cleaning" in proc.stderr
+    assert proc.returncode == 0 and proc.stdout == b""  # only boilerplate: skipped, not failed
+    assert b"SKIPPED <stdin>: nothing left after cleaning" in proc.stderr
+    proc = run_toolkit("clean", "-", input=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert proc.returncode == 1 and b"FAILED <stdin>" in proc.stderr
 
 
 def test_convert_uses_clean_by_default(cli, tmp_path):

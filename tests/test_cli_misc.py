@@ -50,11 +50,15 @@ def test_cli_keeps_numpy_blas_single_threaded_unless_told():
     """OpenBLAS's spinning threads would burn the other cores (and --jobs workers' CPU)."""
     import os
 
-    script = "import os, toolkit.cli, numpy; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    script = (
+        "import os, toolkit.cli; assert 'OPENBLAS_NUM_THREADS' not in os.environ, 'set at import';"
+        "toolkit.cli.bridge_environment(os.environ); import numpy; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    )
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
     assert proc.stdout.strip() == "1", proc.stderr
     env["OPENBLAS_NUM_THREADS"] = "3"
+    script = script.replace("assert 'OPENBLAS_NUM_THREADS' not in os.environ, 'set at import';", "")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
     assert proc.stdout.strip() == "3", proc.stderr
 

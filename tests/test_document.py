@@ -125,5 +125,5 @@ def test_fake_translator_for_users_tests():
     assert doc.translations["ru"].route == ["en", "ru"]
     from toolkit.newsml.format import NewsMLFormat
 
-    for out in NewsMLFormat().render(doc):
+    for out in NewsMLFormat().render(doc).files:
         assert_valid_newsml(out.data)

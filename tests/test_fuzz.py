@@ -17,8 +17,8 @@ from toolkit.document import Document
 from toolkit.errors import DocumentFormatError, InputError, ToolkitError
 from toolkit.io.decode import decode
 from toolkit.io.readers import ReadOptions, record_to_document, sniff_reader
-from toolkit.io.writers import safe_name
 from toolkit.pipeline import DEFAULT_STEPS, Pipeline
+from toolkit.story import safe_name
 
 pytestmark = pytest.mark.fuzz
 

@@ -248,7 +248,7 @@ def test_newsml_writer_gives_valid_items_or_a_typed_error(doc, bundle, plain_tex
     from toolkit.newsml.format import NewsMLFormat
 
     try:
-        outputs = NewsMLFormat(now=NOW, bundle=bundle, plain_text=plain_text).render(doc)
+        outputs = NewsMLFormat(now=NOW, bundle=bundle, plain_text=plain_text).render(doc).files
     except ToolkitError:
         return
     assert outputs
@@ -263,13 +263,13 @@ def test_other_formats_give_utf8_outputs_or_a_typed_error(doc):
     from toolkit.registry import FORMATS
 
     for name in ("jsonl", "txt"):
-        for out in FORMATS.create(name).render(doc):
+        for out in FORMATS.create(name).render(doc).files:
             out.data.decode("utf-8")
             if name == "jsonl":
                 again = Document.from_dict(json.loads(out.data))
                 assert again.to_dict() == json.loads(json.dumps(doc.to_dict()))
     try:
-        outputs = NinjsFormat(now=NOW).render(doc)
+        outputs = NinjsFormat(now=NOW).render(doc).files
     except ToolkitError:
         return
     for out in outputs:
@@ -297,7 +297,7 @@ def _sample_item() -> bytes:
     doc.paragraphs = [Paragraph("Алматыда жаңа метро ашылды."), Paragraph("Екінші абзац.", "ru")]
     doc.title, doc.lang = "Метро", "kk"
     doc.translations["ru"] = Translation("ru", "Метро", [Paragraph("В Алматы открылось метро.")], "kk", "translit")
-    return next(o.data for o in NewsMLFormat(now=NOW, bundle=True).render(doc))
+    return next(o.data for o in NewsMLFormat(now=NOW, bundle=True).render(doc).files)
 
 
 SAMPLE_ITEM = _sample_item()
@@ -427,7 +427,7 @@ def test_own_output_reads_back(doc):
     from toolkit.newsml.read import read_newsml
 
     try:
-        (out,) = NewsMLFormat(now=NOW, bundle=True).render(doc)
+        (out,) = NewsMLFormat(now=NOW, bundle=True).render(doc).files
     except ToolkitError:
         return
     docs = list(read_newsml(out.data, "fuzz.xml", ReadOptions()))

@@ -72,7 +72,7 @@ def test_newsml_writer_with_any_extra_read_from_json(newsml):
     from toolkit.newsml.format import NewsMLFormat
 
     doc = Document.from_dict(json.loads(_document(newsml=newsml).to_json()))
-    for out in NewsMLFormat(now=NOW).render(doc):
+    for out in NewsMLFormat(now=NOW).render(doc).files:
         assert_valid_newsml(out.data)
 
 
@@ -104,9 +104,9 @@ def test_text_outputs_of_a_document_with_lone_surrogates():
     doc.source = "in/bad\udcffname.txt"
     doc.title = "Метро \ud800"
     doc.translations["ru"] = Translation("ru", "Метро \udfff", [Paragraph("Текст")])
-    (jsonl,) = FORMATS.create("jsonl").render(doc)
+    (jsonl,) = FORMATS.create("jsonl").render(doc).files
     assert Document.from_dict(json.loads(jsonl.data)) == doc  # lossless
-    for out in FORMATS.create("txt").render(doc):
+    for out in FORMATS.create("txt").render(doc).files:
         assert "\ufffd" in out.data.decode("utf-8")
 
 

@@ -289,19 +289,18 @@ def test_stream_reads_a_huge_line_in_linear_time():
 
 
 def test_stream_line_over_the_limit_is_an_error_record():
-    from toolkit.pipeline import Pipeline
-    from toolkit.registry import FORMATS
+    from toolkit.pipeline import PipelineSpec
     from toolkit.stream import process_stream, read_lines
+    from toolkit.worker import OutputSpec, Worker
 
     good = json.dumps({"text": KK}).encode()
     data = b"\n".join([good, b'{"text": "' + b"z" * 5000 + b'"}', good.replace(b"\\u0410", b"A"), b"q" * 3000])
     out: list[str] = []
-    counts = process_stream(
+    report = process_stream(
         read_lines(_pipe_with(data), 16, max_line=1000),
-        Pipeline.from_names(["segment"]),
-        FORMATS.create("jsonl"),
+        Worker(PipelineSpec.from_names(["segment"]), OutputSpec(None, "jsonl")),
         out.append,
     )
     records = [json.loads(line) for line in out]
-    assert [r["status"] for r in records] == ["ok", "failed", "ok", "failed"] and counts["failed"] == 2
+    assert [r["status"] for r in records] == ["ok", "failed", "ok", "failed"] and report.failed == 2
     assert "line longer than" in records[1]["error"]["message"] and "<stdin>:2" in records[1]["error"]["message"]

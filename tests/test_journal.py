@@ -8,18 +8,12 @@ import os
 import subprocess
 import sys
 
+from toolkit.formats import OutputFile
 from toolkit.io import journal as journal_module
 from toolkit.io.journal import COMPACT_AFTER, DoneJournal
-from toolkit.io.writers import OutputDir, Rendered
+from toolkit.io.sinks import FolderSink, SinkEntry
 
 from .test_cli_convert import make_inputs
-
-
-class _Txt:
-    name = "txt"
-
-    def render(self, doc):
-        return [Rendered(f"{doc.id}.txt", doc.text.encode("utf-8"))]
 
 
 def _doc(doc_id: str, text: str = "Body."):
@@ -30,14 +24,20 @@ def _doc(doc_id: str, text: str = "Body."):
     return doc
 
 
-def _write(outdir: OutputDir, *ids: str) -> list:
-    docs = [_doc(i) for i in ids]
-    return outdir.write_batch([(d, outdir.render(d)) for d in docs])
+def _entry(doc, name=None, data=None) -> SinkEntry:
+    name = name or f"{doc.id}.txt"
+    return SinkEntry(doc.id, doc.source, doc.id, [OutputFile(name, data or doc.text.encode("utf-8"))])
+
+
+def _write(sink: FolderSink, *ids: str) -> list:
+    """The outputs written for each document (its names, or the error)."""
+    entries = [_entry(_doc(i)) for i in ids]
+    return [e.names if r is None else r for e, r in zip(entries, sink.write_batch(entries), strict=True)]
 
 
 def test_one_line_per_document_one_file_per_process(tmp_path):
-    out = OutputDir(tmp_path, _Txt(), fingerprint="A")
-    out.prepare()
+    out = FolderSink(tmp_path, fingerprint="A")
+    out.open()
     assert _write(out, "a", "b") == [["a.txt"], ["b.txt"]]
     assert _write(out, "c") == [["c.txt"]]
     journals = list((tmp_path / ".toolkit" / "done").iterdir())
@@ -48,17 +48,17 @@ def test_one_line_per_document_one_file_per_process(tmp_path):
         ("b", "in/b.txt", "A", ["b.txt"]),
         ("c", "in/c.txt", "A", ["c.txt"]),
     ]
-    again = OutputDir(tmp_path, _Txt(), fingerprint="A")
-    assert all(again.is_complete(i) for i in "abc") and not again.is_complete("d")
+    again = FolderSink(tmp_path, fingerprint="A")
+    assert all(again.done(i) for i in "abc") and not again.done("d")
     (tmp_path / "b.txt").unlink()  # an output gone: not done
-    assert not again.is_complete("b")
+    assert not again.done("b")
 
 
 def test_latest_record_wins_across_configurations(tmp_path):
-    _write(OutputDir(tmp_path, _Txt(), fingerprint="A"), "x")
-    _write(OutputDir(tmp_path, _Txt(), fingerprint="B"), "x")  # outputs overwritten by another configuration
-    assert not OutputDir(tmp_path, _Txt(), fingerprint="A").is_complete("x")
-    assert OutputDir(tmp_path, _Txt(), fingerprint="B").is_complete("x")
+    _write(FolderSink(tmp_path, fingerprint="A"), "x")
+    _write(FolderSink(tmp_path, fingerprint="B"), "x")  # outputs overwritten by another configuration
+    assert not FolderSink(tmp_path, fingerprint="A").done("x")
+    assert FolderSink(tmp_path, fingerprint="B").done("x")
 
 
 def test_latest_record_wins_whatever_order_the_journals_are_read_in(tmp_path):
@@ -73,20 +73,20 @@ def test_latest_record_wins_whatever_order_the_journals_are_read_in(tmp_path):
     # p's latest record is in the first journal, q's in the second: one of them is read last
     (done / "1.aaaa.jsonl").write_text(line("p", "B", 2) + line("q", "A", 1))
     (done / "1.bbbb.jsonl").write_text(line("p", "A", 1) + line("q", "B", 2))
-    reader = OutputDir(tmp_path, _Txt(), fingerprint="B")
-    assert reader.is_complete("p") and reader.is_complete("q")
+    reader = FolderSink(tmp_path, fingerprint="B")
+    assert reader.done("p") and reader.done("q")
     assert {k: v[0] for k, v in DoneJournal(done).completed().items()} == {"p": "B", "q": "B"}
 
 
 def test_torn_and_garbage_lines_are_ignored(tmp_path):
-    out = OutputDir(tmp_path, _Txt(), fingerprint="A")
+    out = FolderSink(tmp_path, fingerprint="A")
     _write(out, "a", "b")
     (journal,) = (tmp_path / ".toolkit" / "done").iterdir()
     with open(journal, "ab") as fh:  # a crash mid-append, garbage after a power loss
         fh.write(b'\x00\x00not json\n{"id": "c", "fingerprint": "A", "outputs": ["c.txt"], "t": 1}\n{"id": "d", "fing')
     (tmp_path / "c.txt").write_text("c")
-    reader = OutputDir(tmp_path, _Txt(), fingerprint="A")
-    assert reader.is_complete("a") and reader.is_complete("c") and not reader.is_complete("d")
+    reader = FolderSink(tmp_path, fingerprint="A")
+    assert reader.done("a") and reader.done("c") and not reader.done("d")
 
 
 def test_a_line_being_written_is_read_once_complete(tmp_path, monkeypatch):
@@ -97,18 +97,18 @@ def test_a_line_being_written_is_read_once_complete(tmp_path, monkeypatch):
     line = json.dumps({"id": "n", "fingerprint": "A", "outputs": ["n.txt"], "t": 1}) + "\n"
     journal = done / "1.cccc.jsonl"
     journal.write_text(line[:20])  # another writer's append, half done
-    reader = OutputDir(tmp_path, _Txt(), fingerprint="A")
-    assert not reader.is_complete("n")
+    reader = FolderSink(tmp_path, fingerprint="A")
+    assert not reader.done("n")
     with open(journal, "a") as fh:
         fh.write(line[20:])
-    assert reader.is_complete("n")
+    assert reader.done("n")
 
 
 def test_records_with_lone_surrogates_round_trip(tmp_path):
-    out = OutputDir(tmp_path, _Txt(), fingerprint="A")
+    out = FolderSink(tmp_path, fingerprint="A")
     doc = _doc("odd\udcff")
-    assert out.write_batch([(doc, [Rendered("odd.txt", b"x")])]) == [["odd.txt"]]
-    assert OutputDir(tmp_path, _Txt(), fingerprint="A").is_complete("odd\udcff")
+    assert out.write_batch([_entry(doc, "odd.txt", b"x")]) == [None]
+    assert FolderSink(tmp_path, fingerprint="A").done("odd\udcff")
 
 
 def test_manifest_files_of_earlier_versions_are_read(tmp_path):
@@ -118,21 +118,21 @@ def test_manifest_files_of_earlier_versions_are_read(tmp_path):
     manifest = {"id": "old", "source": "in/old.txt", "fingerprint": "A", "outputs": ["old.txt"]}
     (done / "old.json").write_text(json.dumps(manifest, indent=1))
     (done / "broken.json").write_text("{")
-    assert OutputDir(tmp_path, _Txt(), fingerprint="A").is_complete("old")
+    assert FolderSink(tmp_path, fingerprint="A").done("old")
 
 
 def test_a_miss_sees_what_another_writer_appended_since(tmp_path, monkeypatch):
     monkeypatch.setattr(journal_module, "REFRESH_SECONDS", 0.0)
-    watcher = OutputDir(tmp_path, _Txt(), fingerprint="A")
-    assert not watcher.is_complete("late")  # the journals are read now
+    watcher = FolderSink(tmp_path, fingerprint="A")
+    assert not watcher.done("late")  # the journals are read now
     code = (
         "import sys; sys.path.insert(0, sys.argv[2]);"
-        "from tests.test_journal import _Txt, _write; from toolkit.io.writers import OutputDir;"
-        "_write(OutputDir(sys.argv[1], _Txt(), fingerprint='A'), 'late')"
+        "from tests.test_journal import _write; from toolkit.io.sinks import FolderSink;"
+        "_write(FolderSink(sys.argv[1], fingerprint='A'), 'late')"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     subprocess.run([sys.executable, "-c", code, str(tmp_path), root], check=True, timeout=60)
-    assert watcher.is_complete("late")
+    assert watcher.done("late")
 
 
 def test_journals_of_finished_writers_are_merged(tmp_path):
@@ -148,19 +148,19 @@ def test_journals_of_finished_writers_are_merged(tmp_path):
         ]  # "up" was last written in the last journal, "down" in the first: any reading order meets both
         done.mkdir(parents=True, exist_ok=True)
         (done / f"{dead_pid}.{n:08x}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
-    live = OutputDir(tmp_path, _Txt(), fingerprint="B")
+    live = FolderSink(tmp_path, fingerprint="B")
     _write(live, "mine")  # this process's own journal stays
     before = DoneJournal(done).completed()
-    live.prepare()
+    live.open()
     names = sorted(p.name for p in done.iterdir())
     assert len(names) == 2 and all(n.startswith(f"{os.getpid()}.") for n in names)
     assert DoneJournal(done).completed() == before
     assert before["up"] == ("B", ("doc0.txt",)) and before["down"] == ("A", ("doc0.txt",))  # the latest records
-    assert live.is_complete("up") and not live.is_complete("down") and live.is_complete("mine")
+    assert live.done("up") and not live.done("down") and live.done("mine")
 
 
 def test_a_failed_append_fails_the_batch_and_the_next_starts_a_new_journal(tmp_path, monkeypatch):
-    out = OutputDir(tmp_path, _Txt(), fingerprint="A")
+    out = FolderSink(tmp_path, fingerprint="A")
     _write(out, "a")
     real_write = os.write
 
@@ -174,8 +174,8 @@ def test_a_failed_append_fails_the_batch_and_the_next_starts_a_new_journal(tmp_p
     assert "cannot record finished documents: disk full" in str(result)
     assert _write(out, "c") == [["c.txt"]]
     assert len(list((tmp_path / ".toolkit" / "done").iterdir())) == 2
-    reader = OutputDir(tmp_path, _Txt(), fingerprint="A")
-    assert reader.is_complete("a") and reader.is_complete("c") and not reader.is_complete("b")
+    reader = FolderSink(tmp_path, fingerprint="A")
+    assert reader.done("a") and reader.done("c") and not reader.done("b")
 
 
 def test_convert_resume_reads_journals_and_old_manifests(cli, tmp_path):

@@ -29,7 +29,9 @@ def official_validator():
 
 def objects(doc, **options):  # type: ignore[no-untyped-def]
     options.setdefault("now", NOW)
-    return {name: json.loads(data) for name, data in ((o.name, o.data) for o in NinjsFormat(**options).render(doc))}
+    return {
+        name: json.loads(data) for name, data in ((o.name, o.data) for o in NinjsFormat(**options).render(doc).files)
+    }
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTATIONS))
@@ -79,12 +81,12 @@ def test_item_translation_and_composite(official_validator):
 
 
 def test_ninjs_versions_and_identical_reruns(tmp_path):
-    from toolkit.io.writers import OutputDir
+    from toolkit.pipeline import PipelineSpec
+    from toolkit.worker import OutputSpec, Worker
 
     def write(text, now):  # type: ignore[no-untyped-def]
-        target = OutputDir(tmp_path, NinjsFormat(outdir=str(tmp_path), now=now), fsync=False)
-        target.prepare()
-        target.write(make_document(text, title="T", lang="en", id="n1"))
+        with Worker(PipelineSpec(()), OutputSpec(str(tmp_path), "ninjs", {"now": now}, fsync=False)) as worker:
+            worker.process([make_document(text, title="T", lang="en", id="n1")])
         return {p.name: p.read_bytes() for p in tmp_path.glob("*.json")}
 
     first = write("Body.", "2025-01-01T00:00:00Z")

@@ -36,7 +36,7 @@ KEY = content_id(URL)  # the story key of _story(): from its source URL
 
 def render(doc, **options):  # type: ignore[no-untyped-def]
     options.setdefault("now", NOW)
-    return by_name(NewsMLFormat(**options).render(doc))
+    return by_name(NewsMLFormat(**options).render(doc).files)
 
 
 def test_every_sample_converts_to_valid_items_and_packages(cli, tmp_path):
@@ -248,9 +248,10 @@ def test_no_language_is_und_and_bad_tags_are_reported():
     doc = make_document("Text without a detected language.")
     assert etree.fromstring(next(iter(render(doc).values()))).get(XML_LANG) == "und"
     doc.lang = "english!"
-    outputs = render(doc)
-    assert all(".und." in n or n.endswith(".package.xml") for n in outputs)
-    assert any(w.code == "language" for w in doc.warnings)
+    rendering = NewsMLFormat(now=NOW).render(doc)
+    assert all(".und." in f.name or f.name.endswith(".package.xml") for f in rendering.files)
+    assert any(w.code == "language" for w in rendering.warnings)
+    assert not doc.warnings  # a format leaves the document as it is
 
 
 def test_escaping_and_content_safety():
@@ -267,7 +268,8 @@ def test_escaping_and_content_safety():
     )
     doc.paragraphs[0].text += " lone \udc80 surrogate"
     add_translation(doc, "ar", title="عنوان <عربي> & علامات")
-    outputs = render(doc, plain_text=True)
+    rendering = NewsMLFormat(now=NOW, plain_text=True).render(doc)
+    outputs = by_name(rendering.files)
     for data in outputs.values():
         assert_valid_newsml(data)
         assert_official_valid(data)
@@ -281,7 +283,7 @@ def test_escaping_and_content_safety():
     assert root.findtext("n:contentMeta/n:headline", namespaces=NS) == "Title with <tags> & form feed"
     assert b"&lt;tags&gt; &amp;" in outputs["unsafe.en.xml"]
     assert root.findtext("n:contentSet/n:inlineData", namespaces=NS).split("\n\n")[0] == body[0]
-    warning = next(w for w in doc.warnings if w.code == "control-characters")
+    warning = next(w for w in rendering.warnings if w.code == "control-characters")
     assert warning.processor == "newsml" and "removed 17 character" in warning.message  # 9 + 8 in the translation
     ar = etree.fromstring(outputs["unsafe.ar.xml"])
     assert ar.get("dir") == "rtl"
@@ -289,10 +291,11 @@ def test_escaping_and_content_safety():
 
 def test_long_title_is_shortened_and_reported():
     doc = make_document("Body.", title="word " * 100, lang="en")
-    root = etree.fromstring(next(iter(render(doc).values())))
+    rendering = NewsMLFormat(now=NOW).render(doc)
+    root = etree.fromstring(rendering.files[0].data)
     headline = root.findtext("n:contentMeta/n:headline", namespaces=NS)
     assert len(headline) <= 300 and headline.endswith("…")
-    assert any(w.code == "headline" for w in doc.warnings)
+    assert any(w.code == "headline" for w in rendering.warnings)
 
 
 def test_a_document_without_text_is_not_written_and_names_the_file():
@@ -406,7 +409,7 @@ def test_any_text_gives_valid_items_or_a_clean_validation_error(title, paragraph
     doc.meta.byline, doc.meta.keywords = byline, keywords
     doc.translations["tr"] = Translation("tr", tr_title, [Paragraph(p) for p in reversed(paragraphs)])
     try:
-        outputs = NewsMLFormat(now=NOW).render(doc)
+        outputs = NewsMLFormat(now=NOW).render(doc).files
     except ValidationError as exc:  # only when nothing printable is left of the body
         assert "no body text" in str(exc) or "has no text" in str(exc)
         return

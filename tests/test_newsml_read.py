@@ -115,13 +115,12 @@ def _own_story():  # type: ignore[no-untyped-def]
 
 
 def test_own_bundle_reads_back_losslessly_and_rewrites_identical_bytes(cli, tmp_path):
-    from toolkit.io.writers import OutputDir
-    from toolkit.newsml.format import NewsMLFormat
+    from toolkit.pipeline import PipelineSpec
+    from toolkit.worker import OutputSpec, Worker
 
     out = tmp_path / "out"
-    target = OutputDir(out, NewsMLFormat(outdir=str(out), bundle=True, now=NOW), fsync=False)
-    target.prepare()
-    target.write(_own_story())
+    with Worker(PipelineSpec(()), OutputSpec(str(out), "newsml", {"bundle": True, "now": NOW}, fsync=False)) as worker:
+        worker.process([_own_story()])
     (bundle,) = out.glob("*.bundle.xml")
     first = bundle.read_bytes()
     (doc,) = read(bundle)
@@ -143,7 +142,7 @@ def test_own_bundle_reads_back_losslessly_and_rewrites_identical_bytes(cli, tmp_
 def test_own_items_read_back_keep_their_guids(cli, tmp_path):
     from toolkit.newsml.format import NewsMLFormat
 
-    outputs = NewsMLFormat(now=NOW).render(_own_story())
+    outputs = NewsMLFormat(now=NOW).render(_own_story()).files
     first = tmp_path / "first"
     first.mkdir()
     for out in outputs:

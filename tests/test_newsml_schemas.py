@@ -65,7 +65,7 @@ def test_schema_resolver_serves_only_package_files(tmp_path):
 def _item() -> etree._Element:
     doc = make_document("First paragraph.", "Second paragraph.", title="Headline", lang="en", id="p1")
     add_translation(doc, "ru")
-    return etree.fromstring(NewsMLFormat(now=NOW).render(doc)[0].data)
+    return etree.fromstring(NewsMLFormat(now=NOW).render(doc).files[0].data)
 
 
 def _find(root: etree._Element, path: str) -> etree._Element:
@@ -157,7 +157,7 @@ def test_check_element_reports_line_numbers():
 
 
 def test_assert_valid_newsml_for_users(tmp_path):
-    data = NewsMLFormat(now=NOW).render(make_document("Body.", lang="en"))[0].data
+    data = NewsMLFormat(now=NOW).render(make_document("Body.", lang="en")).files[0].data
     assert_valid_newsml(data)
     path = tmp_path / "item.xml"
     path.write_bytes(data.replace(b"<headline>", b"<headline>  "))

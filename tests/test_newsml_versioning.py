@@ -7,10 +7,11 @@ import re
 from lxml import etree
 
 from toolkit.document import Document
-from toolkit.io.writers import OutputDir
 from toolkit.newsml.format import NewsMLFormat
 from toolkit.newsml.versioning import xml_digest
+from toolkit.pipeline import PipelineSpec
 from toolkit.testing import make_document
+from toolkit.worker import OutputSpec, Worker
 
 from .newsml_support import NS, add_translation, assert_official_valid, snapshot
 
@@ -23,9 +24,12 @@ def story(second: str = "Second paragraph.") -> Document:
 
 
 def write(outdir, doc, now, **options):  # type: ignore[no-untyped-def]
-    target = OutputDir(outdir, NewsMLFormat(outdir=str(outdir), now=now, **options), fsync=False)
-    target.prepare()
-    return target.write(doc)
+    """Write ``doc`` into ``outdir`` as NewsML-G2 with the clock at ``now``; its result."""
+    output = OutputSpec(str(outdir), "newsml", {"now": now, **options}, fsync=False)
+    with Worker(PipelineSpec(()), output) as worker:
+        (result,) = worker.process([doc])
+    assert result.status != "failed", result
+    return result
 
 
 def stamps(path) -> tuple[str, bool, str, str]:  # type: ignore[no-untyped-def]
@@ -124,7 +128,6 @@ def test_digest_ignores_stamps_and_indentation():
 def test_unreadable_previous_output_is_reported_not_fatal(tmp_path):
     write(tmp_path, story(), "2025-01-01T00:00:00Z")
     (tmp_path / "story.en.xml").write_bytes(b"<newsItem broken")
-    doc = story()
-    write(tmp_path, doc, "2025-02-01T00:00:00Z")
-    assert any(w.code == "previous-output" and "story.en.xml" in w.message for w in doc.warnings)
+    result = write(tmp_path, story(), "2025-02-01T00:00:00Z")
+    assert any(w.code == "previous-output" and "story.en.xml" in w.message for w in result.warnings)
     assert re.search(rb'version="1"', (tmp_path / "story.en.xml").read_bytes())

@@ -58,4 +58,4 @@ def test_readme_pipeline_configuration_is_valid():
     config = parse_config(tomllib.loads(toml), "README")
     pipeline = config.pipeline_spec().build()
     assert pipeline.names == ["clean", "langid", "translate"]
-    FORMATS.create(config.output_format, outdir=None, **config.output_options)
+    FORMATS.create(config.output_format, **config.output_options)

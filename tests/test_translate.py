@@ -326,21 +326,6 @@ def test_thread_plan_shares_the_cpu_budget():
     assert cpu_budget() == available_cpus() >= 1
 
 
-def test_convert_jobs_give_each_worker_its_share_of_the_cores(monkeypatch):
-    from toolkit import batch
-    from toolkit.translate import threads
-
-    monkeypatch.setattr(threads, "available_cpus", lambda: 8)
-    monkeypatch.setattr(batch, "Converter", lambda *a, **k: object())
-    try:
-        batch._init_worker(None, None, False, 4)
-        assert threads.cpu_budget() == 2
-        batch._init_worker(None, None, False, 16)
-        assert threads.cpu_budget() == 1
-    finally:
-        threads.set_cpu_budget(None)
-
-
 def test_translator_defaults_to_one_worker_per_core(packages, models_dir, cli):  # noqa: F811
     from toolkit.processors.translate import Translate
     from toolkit.translate import engine, threads

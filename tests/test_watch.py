@@ -390,9 +390,9 @@ def test_watch_translates_with_models_loaded_once(tmp_path, packages, models_dir
 
 def watch_in_process(inbox: Path, outbox: Path, rounds: int = 1):  # type: ignore[no-untyped-def]
     """A cleaning watcher run ``rounds`` times in this process: (inbox, watcher, [(file, event)])."""
-    from toolkit.batch import OutputSpec
     from toolkit.pipeline import PipelineSpec
     from toolkit.watch import Inbox, Watcher
+    from toolkit.worker import OutputSpec
 
     seen: list[tuple[str, str]] = []
     box = Inbox(inbox, settle=0)

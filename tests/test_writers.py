@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import OutputError
-from toolkit.io.writers import atomic_write, safe_name
+from toolkit.formats import OutputFile
+from toolkit.io.writers import atomic_write
+from toolkit.story import safe_name
 
 
 def test_atomic_write_replaces_and_leaves_no_temp(tmp_path):
@@ -132,7 +134,9 @@ def test_temporary_names_skip_leftovers_and_are_recognised_by_the_sweep(tmp_path
     monkeypatch.setattr(writers, "_TEMP_COUNTER", itertools.count())
     fd, first = writers._create_temp(target)  # creates the missing folder
     os.close(fd)
-    assert os.stat(first).st_mode & 0o777 == 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(first).st_mode & 0o777 == 0o666 & ~umask  # the kernel applies the umask: no os.umask() here
     assert writers._TEMP.match(os.path.basename(first))  # a crashed writer's file would be swept
     Path(first).write_bytes(b"left by a killed writer")
     monkeypatch.setattr(writers, "_TEMP_COUNTER", itertools.count())  # the same names again
@@ -145,28 +149,22 @@ def test_temporary_names_skip_leftovers_and_are_recognised_by_the_sweep(tmp_path
 
 def test_outputs_are_staged_in_a_folder_per_process_and_nothing_is_left(tmp_path, monkeypatch):
     from toolkit.document import Document
-    from toolkit.io import writers
-    from toolkit.io.writers import OutputDir, Rendered
+    from toolkit.io import sinks
 
-    class Fmt:
-        name = "txt"
-
-        def render(self, doc):
-            return [Rendered(f"sub/{doc.id}.txt", b"x")]
-
-    out = OutputDir(tmp_path, Fmt())
-    out.prepare()
+    out = sinks.FolderSink(tmp_path)
+    out.open()
     staged = []
-    real_stage = writers._stage
+    real_stage = sinks.stage_file
 
     def spy(target, data, folder=None):
         path = real_stage(target, data, folder)
         staged.append(path)
         return path
 
-    monkeypatch.setattr(writers, "_stage", spy)
+    monkeypatch.setattr(sinks, "stage_file", spy)
     doc = Document.from_text("Body.")
-    assert out.write_batch([(doc, out.render(doc))]) == [[f"sub/{doc.id}.txt"]]  # the folder is created
+    entry = sinks.SinkEntry(doc.id, None, doc.id, [OutputFile(f"sub/{doc.id}.txt", b"x")])
+    assert out.write_batch([entry]) == [None]  # the folder is created
     assert Path(staged[0]).parent == tmp_path / ".toolkit" / "tmp" / str(os.getpid())
     assert (tmp_path / "sub" / f"{doc.id}.txt").read_bytes() == b"x"
     # a writer that died mid-batch: its staging folder and temporary file are cleared next time
@@ -174,43 +172,36 @@ def test_outputs_are_staged_in_a_folder_per_process_and_nothing_is_left(tmp_path
     left = tmp_path / ".toolkit" / "tmp" / dead.stdout.strip()
     left.mkdir()
     (left / f".x.txt.{dead.stdout.strip()}.ab1.tmp").write_text("partial")
-    out.finish()
+    out.close()
     assert not (tmp_path / ".toolkit" / "tmp").exists()
 
 
 def test_outputs_are_staged_beside_their_target_when_the_staging_folder_is_elsewhere(tmp_path, monkeypatch):
     """.toolkit on another file system (a mount, a link): a rename could not move the file."""
     from toolkit.document import Document
-    from toolkit.io import writers
-    from toolkit.io.writers import OutputDir, Rendered
+    from toolkit.io import sinks
 
-    class Fmt:
-        name = "txt"
-
-        def render(self, doc):
-            return [Rendered(f"{doc.id}.txt", b"x")]
-
-    monkeypatch.setattr(writers, "_same_device", lambda a, b: False)
+    monkeypatch.setattr(sinks, "same_device", lambda a, b: False)
     folders = []
-    real_stage = writers._stage
+    real_stage = sinks.stage_file
 
     def spy(target, data, folder=None):
         folders.append(folder)
         return real_stage(target, data, folder)
 
-    monkeypatch.setattr(writers, "_stage", spy)
-    out = OutputDir(tmp_path, Fmt())
-    out.prepare()
+    monkeypatch.setattr(sinks, "stage_file", spy)
+    out = sinks.FolderSink(tmp_path)
+    out.open()
     doc = Document.from_text("Body.")
-    assert out.write_batch([(doc, out.render(doc))]) == [[f"{doc.id}.txt"]]
+    assert out.write_batch([sinks.SinkEntry(doc.id, None, doc.id, [OutputFile(f"{doc.id}.txt", b"x")])]) == [None]
     assert folders == [None] and (tmp_path / f"{doc.id}.txt").read_bytes() == b"x"
-    out.finish()
+    out.close()
     assert not (tmp_path / ".toolkit" / "tmp").exists()
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs /proc")
 def test_a_killed_writer_not_yet_reaped_counts_as_gone():
-    from toolkit.io.writers import _alive
+    from toolkit.io.writers import alive as _alive
 
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:

@@ -1,4 +1,4 @@
-from toolkit.cli import main
+from toolkit.cli import run
 
 if __name__ == "__main__":
-    main(prog_name="toolkit")
+    run()

@@ -77,6 +77,47 @@ def pool_tasks(sources: Iterable[Source], size: int, options: ReadOptions, repor
         yield files
 
 
+def _feed(
+    report: RunReport, on_result: Callable[[Result], None] | None, fail_fast: bool
+) -> Callable[[list[Result]], bool]:
+    """A function taking a batch's results into the report (and ``on_result``); True to stop."""
+
+    def take(results: list[Result]) -> bool:
+        for result in results:
+            report.add(result)
+            if on_result is not None:
+                on_result(result)
+            if fail_fast and result.status == "failed":
+                report.stopped = "fail-fast"
+                return True
+        return False
+
+    return take
+
+
+def run_documents(
+    worker: Worker,
+    docs: Iterable[Document],
+    *,
+    report: RunReport | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> RunReport:
+    """Run ``worker`` in this process over documents already being read, in batches of the
+    pipeline's batch size; see :func:`run`."""
+    report = report if report is not None else RunReport()
+    take = _feed(report, on_result, worker.fail_fast)
+    try:
+        with worker:
+            for batch in chunks(docs, worker.pipeline_spec.batch_size):
+                if take(worker.process_documents(batch)):
+                    break
+    except KeyboardInterrupt:
+        report.stopped = "interrupted"
+        report.finish()
+        raise
+    return report.finish()
+
+
 def run(
     worker: Worker,
     sources: Iterable[Source],
@@ -95,29 +136,15 @@ def run(
     and is finished with what was done; the exception goes on to the caller.
     """
     report = report if report is not None else RunReport()
-    options = worker.read_options
-    size = worker.pipeline_spec.batch_size
-
-    def take(results: list[Result]) -> bool:
-        for result in results:
-            report.add(result)
-            if on_result is not None:
-                on_result(result)
-            if worker.fail_fast and result.status == "failed":
-                report.stopped = "fail-fast"
-                return True
-        return False
-
+    if jobs <= 1 or worker.fail_fast:
+        return run_documents(
+            worker, documents(sources, worker.read_options, report), report=report, on_result=on_result
+        )
+    worker.validate()  # usage errors here, before any process starts
+    pool = WorkerPool(worker, jobs, cpus_each=max(1, available_cpus() // jobs))  # never N x the cores
+    tasks = pool_tasks(sources, worker.pipeline_spec.batch_size, worker.read_options, report)
     try:
-        if jobs > 1 and not worker.fail_fast:
-            worker.validate()  # usage errors here, before any process starts
-            pool = WorkerPool(worker, jobs, cpus_each=max(1, available_cpus() // jobs))  # never N x the cores
-            pool.run(pool_tasks(sources, size, options, report), take)
-        else:
-            with worker:
-                for batch in chunks(documents(sources, options, report), size):
-                    if take(worker.process_documents(batch)):
-                        break
+        pool.run(tasks, _feed(report, on_result, fail_fast=False))
     except KeyboardInterrupt:
         report.stopped = "interrupted"
         report.finish()
@@ -144,4 +171,4 @@ def convert(
     return run(worker, sources, jobs=jobs, report=report or RunReport(output.outdir), on_result=on_result)
 
 
-__all__ = ["WORKER_READ_BYTES", "available_cpus", "convert", "documents", "pool_tasks", "run"]
+__all__ = ["WORKER_READ_BYTES", "available_cpus", "convert", "documents", "pool_tasks", "run", "run_documents"]

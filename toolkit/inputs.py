@@ -19,11 +19,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, BinaryIO, Union
 
-from .document import Document
+from .document import Document, Paragraph, content_id
 from .errors import InputError, ToolkitError
-from .io.readers import ReadOptions, Source, read_data, read_source, record_to_document
+from .io.decode import decode
+from .io.readers import ReadOptions, Source, read_data, read_source, read_source_bytes, record_to_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,4 +91,28 @@ def read_item(item: Input, options: ReadOptions | None = None, *, where: str | N
         yield Document.failed_input(shown, error)
 
 
-__all__ = ["Input", "Raw", "read_bytes", "read_item", "read_path", "read_record"]
+def read_lines(
+    source: Source, options: ReadOptions | None = None, *, stdin: BinaryIO | None = None
+) -> Iterator[Document]:
+    """One document per line of a text input (``toolkit detect --lines``): the line is the
+    document's only paragraph, blank lines included, so results stay aligned with the input.
+    An unreadable input yields one failed document."""
+    options = options or ReadOptions()
+    try:
+        data = read_source_bytes(source, options, stdin)
+        text = decode(data, encoding=options.encoding, path=source.display).text if data else ""
+    except InputError as exc:
+        yield Document.failed_input(source.display, exc)
+        return
+    except OSError as exc:
+        error = InputError(f"cannot read: {exc.strerror or exc}", path=source.display)
+        yield Document.failed_input(source.display, error)
+        return
+    prefix = content_id(source.display)
+    for number, line in enumerate(text.splitlines(), 1):
+        doc = Document(id=f"{prefix}-{number}", raw=line, source=source.display, paragraphs=[Paragraph(line)])
+        doc.extra["line"] = number
+        yield doc
+
+
+__all__ = ["Input", "Raw", "read_bytes", "read_item", "read_lines", "read_path", "read_record"]

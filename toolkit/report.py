@@ -80,7 +80,7 @@ class RunReport:
         """The summary: documents, ok, each kind of skip with its count, failed, time and rate."""
         seconds = self.seconds or (time.perf_counter() - self.started)
         rate = self.documents / seconds if seconds > 0 else 0.0
-        parts = [f"{self.ok} ok"]
+        parts = [f"{self.documents} documents", f"{self.ok} ok", f"{self.failed} failed"]
         for code in (*IDEMPOTENT, "stale-version"):
             if self.skipped.get(code):
                 parts.append(f"{self.skipped[code]} {_WORDS[code]}")
@@ -88,11 +88,9 @@ class RunReport:
         if other:
             reasons = ", ".join(f"{n} {c}" for c, n in other.items())
             parts.append(f"{sum(other.values())} skipped ({reasons})")
-        parts.append(f"{self.failed} failed")
         if self.partial:
             parts.append(f"{self.partial} with a translation missing")
-        text = f"{self.documents} documents: " + ", ".join(parts)
-        text += f"; {self.files_written} files written in {seconds:.2f} s ({rate:.1f} docs/s)"
+        text = ", ".join(parts) + f"; {self.files_written} files written in {seconds:.2f} s ({rate:.1f} docs/s)"
         if self.ignored:
             text += f"; {len(self.ignored)} unsupported file(s) ignored"
         return text

@@ -187,7 +187,15 @@ def input_digest(doc: Document) -> str:
 
 
 class Worker:
-    """Runs one pipeline into one output (see the module documentation)."""
+    """Runs one pipeline into one output (see the module documentation).
+
+    ``resume``: a document completely written before with this configuration (its id and
+    input digest recorded by the sink, its outputs present) is skipped (``already-done``).
+    ``fail_fast``: the results of a batch end at its first failed document. ``dedupe``: an
+    identical copy of a document this worker already wrote is merged into it (``duplicate``;
+    a copy of a document that failed fails too). ``keep_documents``: each result carries
+    its processed Document (``Result.document``).
+    """
 
     def __init__(
         self,
@@ -198,6 +206,7 @@ class Worker:
         fail_fast: bool = False,
         read_options: ReadOptions | None = None,
         keep_documents: bool = False,
+        dedupe: bool = True,
     ) -> None:
         self.pipeline_spec = pipeline
         self.output = output or OutputSpec()
@@ -205,6 +214,7 @@ class Worker:
         self.fail_fast = fail_fast
         self.read_options = read_options or ReadOptions()
         self.keep_documents = keep_documents
+        self.dedupe = dedupe
         self._ready_pid = 0
         self._pipeline: Any = None
         self._format: Format | None = None
@@ -222,6 +232,7 @@ class Worker:
             "fail_fast": self.fail_fast,
             "read_options": self.read_options,
             "keep_documents": self.keep_documents,
+            "dedupe": self.dedupe,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -232,6 +243,7 @@ class Worker:
             fail_fast=state["fail_fast"],
             read_options=state["read_options"],
             keep_documents=state["keep_documents"],
+            dedupe=state["dedupe"],
         )
 
     @property
@@ -322,10 +334,10 @@ class Worker:
                 continue
             digest = digests[i] = input_digest(doc)
             key = (doc.id, digest)
-            if key in first_of:
+            if self.dedupe and key in first_of:
                 copies[i] = first_of[key]
                 continue
-            earlier = self._seen.get(key)
+            earlier = self._seen.get(key) if self.dedupe else None
             if earlier is not None:
                 results[i] = self._skipped(doc, "duplicate", f"the same input as {earlier}: merged into it")
                 continue
@@ -350,7 +362,7 @@ class Worker:
         for i, first in copies.items():  # a copy shares the fate of the document it copies
             if i < len(results) and results[first] is not None:
                 results[i] = _copy_of(docs[i], results[first], docs[first])  # type: ignore[arg-type]
-        for i in todo:
+        for i in todo if self.dedupe else ():
             result = results[i]
             if result is not None and (result.status == "ok" or result.code == "unchanged"):
                 self._remember(docs[i].id, digests[i], docs[i].source or docs[i].id)

@@ -83,17 +83,26 @@ def reading_stdin(inputs: list[str] | tuple[str, ...]) -> None:
 # -- option groups ---------------------------------------------------------------------------------
 
 
-def _set_logging(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """Apply -v / -q / --log-format wherever they are given (before or after the command)."""
-    state = ctx.find_root().meta.setdefault("toolkit.logging", {"verbose": 0, "quiet": False, "format": "text"})
-    if value is None or (param.name == "verbose" and not value) or (param.name == "quiet" and not value):
-        return value
-    state["format" if param.name == "log_format" else param.name] = value
+def _logging_state(ctx: click.Context) -> dict[str, Any]:
+    return ctx.find_root().meta.setdefault("toolkit.logging", {"verbose": 0, "quiet": False, "format": "text"})
+
+
+def apply_logging(ctx: click.Context) -> None:
+    """Configure the ``toolkit`` logger from -v / -q / --log-format as given so far."""
     from ..logs import configure
 
+    state = _logging_state(ctx)
     levels = (logging.WARNING, logging.INFO, logging.DEBUG)
-    level = logging.ERROR if state["quiet"] else levels[min(state["verbose"], 2)]
-    configure(level, state["format"])
+    configure(logging.ERROR if state["quiet"] else levels[min(state["verbose"], 2)], state["format"])
+
+
+def _set_logging(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Record -v / -q / --log-format wherever they are given (before or after the command)."""
+    if not value:
+        return value
+    _logging_state(ctx)["format" if param.name == "log_format" else str(param.name)] = value
+    if ctx.parent is not None:  # a command's own options: the group's callback has run already
+        apply_logging(ctx)
     return value
 
 
@@ -161,7 +170,10 @@ def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | N
             batch_size_option: int | None = None,
             **kwargs: Any,
         ) -> Any:
-            config = build_config(config_path, steps_option, batch_size_option, to_option)
+            try:
+                config = build_config(config_path, steps_option, batch_size_option, to_option)
+            except ConfigError as exc:  # outside the command's own handle_errors
+                fail(str(exc), EXIT_USAGE)
             return fn(*args, config=config, **kwargs)
 
         wrapped: Any = click.option(

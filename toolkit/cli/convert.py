@@ -1,36 +1,29 @@
-"""``toolkit convert``: run the pipeline over files and write one output per document."""
+"""``toolkit convert``: run the pipeline over files and write the outputs of every document."""
 
 from __future__ import annotations
 
-import os
+import signal
+from typing import Any
 
 import click
 
-from ..config import Config, load_config
 from ..errors import ConfigError
-from ..io.readers import ReadOptions
-from .common import Progress, handle_errors, named, split_list
+from .common import (
+    EXIT_INTERRUPTED,
+    Progress,
+    format_option,
+    handle_errors,
+    input_options,
+    jobs_option,
+    log_options,
+    named,
+    pipeline_options,
+    quiet,
+    reading_stdin,
+)
 
 #: Output format of `convert` unless told otherwise.
 DEFAULT_FORMAT = "newsml"
-
-
-def build_config(
-    config_path: str | None, steps: str | None, batch_size: int | None, to: tuple[str, ...] = ()
-) -> Config:
-    """The one bridge from command-line options and a config file to a library Config."""
-    config = load_config(config_path) if config_path else Config()
-    if steps:
-        config.steps = split_list([steps])
-    if to:  # --to kk,ru: translate as the last step
-        if "translate" not in config.steps:
-            config.steps.append("translate")
-        config.step_options.setdefault("translate", {})["to"] = split_list(to)
-    if batch_size is not None:
-        if batch_size < 1:
-            raise ConfigError("--batch-size must be >= 1")
-        config.batch_size = batch_size
-    return config
 
 
 @click.command("convert")
@@ -43,78 +36,89 @@ def build_config(
     type=click.Path(file_okay=False),
     help="Output directory (created if missing).",
 )
-@click.option(
-    "-f", "--format", "fmt", default=None, help="Output format: newsml, ninjs, jsonl, txt, ... [default: newsml]"
-)
+@format_option(DEFAULT_FORMAT)
 @click.option("--bundle", is_flag=True, help="newsml: one newsMessage per document holding its package and items.")
-@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Pipeline configuration (TOML).")
-@click.option("--steps", help="Comma-separated processor names, replacing the configured pipeline.")
-@click.option(
-    "-j", "--jobs", type=click.IntRange(0), default=1, show_default=True, help="Worker processes (0: one per CPU)."
-)
+@pipeline_options()
+@jobs_option
 @click.option("--resume", is_flag=True, help="Skip documents whose outputs are already complete.")
-@click.option("--fail-fast", is_flag=True, help="Stop at the first document that fails.")
-@click.option("--encoding", help="Force the encoding of text and HTML inputs (default: detect).")
-@click.option("--batch-size", type=int, help="Documents per batch.")
-@click.option("--to", multiple=True, help="Also translate into these languages (kk,ru,uz): adds a translate step.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first document that fails (runs in one process).")
+@input_options
 @click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
+@log_options
 @handle_errors
 def command(
     inputs: tuple[str, ...],
     outdir: str,
     fmt: str | None,
     bundle: bool,
-    config_path: str | None,
-    steps: str | None,
+    config: Any,
     jobs: int,
     resume: bool,
     fail_fast: bool,
-    encoding: str | None,
-    batch_size: int | None,
-    to: tuple[str, ...],
+    read_options: Any,
     progress: bool | None,
 ) -> None:
     """Convert INPUT files, directories or globs (`-` for stdin) into OUTDIR.
 
     Each document goes through the pipeline and is written atomically, by default as
     NewsML-G2 (a newsItem per language version and a packageItem, validated against
-    IPTC's 2.35 schema and our profile). Names derive from the document's identity and
-    language, so a re-run overwrites instead of adding copies.
-    Failed inputs are listed in OUTDIR/failures.jsonl. Exit code 1 when any failed.
+    IPTC's 2.35 schema and our profile). Names derive from the document's story, so a
+    re-run overwrites instead of adding copies, and an older version never replaces a
+    newer one. Failed inputs are listed in OUTDIR/failures.jsonl. Exit code 1 when any
+    failed, 130 when interrupted (`--resume` finishes the job).
     """
     from ..batch import convert
+    from ..report import RunReport
     from ..worker import OutputSpec
+    from .common import cpus
 
-    config = build_config(config_path, steps, batch_size, to)
     fmt = fmt or config.output_format or DEFAULT_FORMAT
     options = dict(config.output_options)
     if bundle:
         if fmt != "newsml":
             raise ConfigError(f"--bundle applies to --format newsml only (not {fmt!r})")
         options["bundle"] = True
-    output = OutputSpec(outdir, fmt, options)
-    meter = Progress(progress)
+    reading_stdin(inputs)
+    meter = Progress(False if quiet() else progress)
 
-    def on_result(result):  # type: ignore[no-untyped-def]
+    def on_result(result: Any) -> None:
         meter.update(result.status)
-        if result.status == "failed" and result.error:
+        if result.status == "failed":
             meter.close()
-            click.echo(f"FAILED {named(result.source, result.error.get('message') or 'failed')}", err=True)
+            click.echo(f"FAILED {named(result.source, result.message or 'failed')}", err=True)
 
-    summary = convert(
-        inputs,
-        config.pipeline_spec(),
-        output,
-        jobs=jobs or (os.cpu_count() or 1),
-        resume=resume,
-        fail_fast=fail_fast,
-        read_options=ReadOptions(encoding=encoding),
-        on_result=on_result,
-    )
-    meter.close()
-    click.echo(summary.line(), err=True)
-    if summary.report_error:
-        click.echo(f"Error: {summary.report_error}", err=True)
-    if summary.stopped == "fail-fast":
+    interrupted: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:  # SIGTERM: stop like Ctrl-C, with the summary
+        interrupted.append(128 + signum)
+        raise KeyboardInterrupt
+
+    report = RunReport(outdir)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        convert(
+            inputs,
+            config.pipeline_spec(),
+            OutputSpec(outdir, fmt, options),
+            jobs=jobs or cpus(),
+            resume=resume,
+            fail_fast=fail_fast,
+            read_options=read_options,
+            on_result=on_result,
+            report=report,
+        )
+    except KeyboardInterrupt:
+        interrupted.append(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        meter.close()
+    if not quiet():
+        click.echo(report.line(), err=True)
+    if interrupted:
+        click.echo(f"Interrupted: run the same command with --resume to finish ({outdir}).", err=True)
+        raise SystemExit(interrupted[0])
+    if report.report_error:
+        click.echo(f"Error: {report.report_error}", err=True)
+    if report.stopped == "fail-fast":
         click.echo("Stopped at the first failure (--fail-fast).", err=True)
-    raise SystemExit(summary.exit_code)
+    raise SystemExit(report.exit_code)

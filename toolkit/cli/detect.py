@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import click
 
-from ..errors import printable
-from .common import EXIT_FAILED, EXIT_OK, handle_errors, named, split_list
+from ..errors import ConfigError, printable
+from .common import EXIT_FAILED, EXIT_OK, handle_errors, input_options, log_options, named, reading_stdin, split_list
 
 #: Kept in step with ``toolkit.langid.ENGINE_NAMES`` (a test checks); not imported here so
 #: that ``toolkit --help`` loads nothing of language identification.
@@ -44,101 +43,41 @@ def _error(fmt: str, source: str, message: str) -> None:
         click.echo(json.dumps({"source": source, "error": message}, ensure_ascii=False))
 
 
-def _detect_documents(
-    inputs: list[str], options: dict[str, Any], fmt: str, paragraphs: bool, encoding: str | None
-) -> int:
-    from ..io.readers import ReadOptions, iter_sources, read_source
-    from ..pipeline import DEFAULT_STEPS, Pipeline
-
-    steps = [s for s in DEFAULT_STEPS if s != "langid"]
-    pipeline = Pipeline.from_names([*steps, "langid"], {"langid": options})
-    stdin = sys.stdin.buffer
-    failed = 0
-    for source in iter_sources(inputs):
-        if not source.supported:
-            continue
-        for doc in read_source(source, ReadOptions(encoding=encoding), stdin=stdin):
-            if doc.status == "ok":
-                doc = pipeline(doc)
-            name = doc.source or source.display
-            if doc.errors:
-                failed += 1
-                _error(fmt, name, doc.errors[0].message)
-                continue
-            if doc.status == "skipped":  # deliberately not processed (e.g. read through its package)
-                click.echo(f"skipped {name}: {doc.skipped.message if doc.skipped else ''}", err=True)
-                continue
-            script = _doc_script(doc)
-            record: dict[str, Any] = {
-                "source": name,
-                "lang": doc.lang,
-                "confidence": doc.lang_confidence,
-                "script": script,
-                "mixed": doc.mixed,
-                "languages": doc.extra.get("langid", {}).get("letters", {}),
-            }
-            line = f"{printable(name)}\t{doc.lang}\t{_conf(doc.lang_confidence)}\t{script or '-'}" + (
-                "\tmixed" if doc.mixed else ""
-            )
-            if paragraphs:
-                record["paragraphs"] = [
-                    {"lang": p.lang, "script": p.script, "confidence": p.confidence, "text": p.text}
-                    for p in doc.paragraphs
-                ]
-                for i, p in enumerate(doc.paragraphs, 1):
-                    preview = printable(p.text if len(p.text) <= 60 else p.text[:59] + "…")
-                    line += f"\n  {i}\t{p.lang}\t{_conf(p.confidence)}\t{p.script or '-'}\t{preview}"
-            _emit(fmt, record, line)
-    return failed
-
-
-def _lines(inputs: list[str], encoding: str | None) -> Iterator[tuple[str, int, str | None, str | None]]:
-    """(source, line number, line or None, error or None) for every line of every input."""
-    from ..errors import ToolkitError
-    from ..io.decode import decode
-    from ..io.readers import iter_sources
-
-    stdin = sys.stdin.buffer
-    for source in iter_sources(inputs):
-        if not source.supported and not source.is_stdin:
-            continue
-        try:
-            if source.is_stdin:
-                data = stdin.read()
-            else:
-                assert source.path is not None
-                with open(source.path, "rb") as fh:
-                    data = fh.read()
-            text = decode(data, encoding=encoding, path=source.display).text if data else ""
-        except ToolkitError as exc:
-            yield source.display, 0, None, str(exc)
-            continue
-        except OSError as exc:
-            yield source.display, 0, None, f"cannot read: {exc.strerror or exc}"
-            continue
-        for number, line in enumerate(text.splitlines(), 1):
-            yield source.display, number, line, None
-
-
-def _detect_lines(inputs: list[str], options: dict[str, Any], fmt: str, encoding: str | None) -> int:
-    from ..langid import LanguageIdentifier
-
-    identifier = LanguageIdentifier(
-        options["engine"], languages=options.get("languages"), min_letters=options["min_letters"]
+def _print(fmt: str, doc: Any, paragraphs: bool, lines: bool) -> None:
+    """One result line (or record) for a document, or for one line with ``--lines``."""
+    if lines:
+        record = {
+            "source": doc.source,
+            "line": doc.extra.get("line"),
+            "lang": doc.lang,
+            "confidence": round(doc.lang_confidence or 0.0, 4),
+            "script": _doc_script(doc),
+        }
+        text = f"{doc.lang}\t{_conf(doc.lang_confidence)}\t{record['script'] or '-'}"
+        prefix = doc.source != "<stdin>"
+        _emit(fmt, record, f"{printable(doc.source)}:{record['line']}\t{text}" if prefix else text)
+        return
+    name = doc.source or doc.id
+    script = _doc_script(doc)
+    record = {
+        "source": name,
+        "lang": doc.lang,
+        "confidence": doc.lang_confidence,
+        "script": script,
+        "mixed": doc.mixed,
+        "languages": doc.extra.get("langid", {}).get("letters", {}),
+    }
+    line = f"{printable(name)}\t{doc.lang}\t{_conf(doc.lang_confidence)}\t{script or '-'}" + (
+        "\tmixed" if doc.mixed else ""
     )
-    failed = 0
-    prefix = not (len(inputs) == 1 and inputs[0] == "-")
-    for source, number, line, error in _lines(inputs, encoding):
-        if error is not None or line is None:
-            failed += 1
-            _error(fmt, source, error or "unreadable")
-            continue
-        d = identifier.identify(line)
-        record = {"source": source, "line": number, "lang": d.lang, "confidence": round(d.confidence, 4)}
-        record["script"] = d.script
-        text_line = f"{d.lang}\t{_conf(d.confidence)}\t{d.script or '-'}"
-        _emit(fmt, record, f"{printable(source)}:{number}\t{text_line}" if prefix else text_line)
-    return failed
+    if paragraphs:
+        record["paragraphs"] = [
+            {"lang": p.lang, "script": p.script, "confidence": p.confidence, "text": p.text} for p in doc.paragraphs
+        ]
+        for i, p in enumerate(doc.paragraphs, 1):
+            preview = printable(p.text if len(p.text) <= 60 else p.text[:59] + "…")
+            line += f"\n  {i}\t{p.lang}\t{_conf(p.confidence)}\t{p.script or '-'}\t{preview}"
+    _emit(fmt, record, line)
 
 
 @click.command("detect")
@@ -153,7 +92,8 @@ def _detect_lines(inputs: list[str], options: dict[str, Any], fmt: str, encoding
 )
 @click.option("--languages", help="Comma-separated tags the answer is restricted to (default: all supported).")
 @click.option("--min-letters", type=click.IntRange(1), default=3, show_default=True, help="Shorter texts are 'und'.")
-@click.option("--encoding", help="Force the encoding of text inputs (default: detect).")
+@input_options
+@log_options
 @handle_errors
 def command(
     inputs: tuple[str, ...],
@@ -163,7 +103,7 @@ def command(
     engine: str,
     languages: str | None,
     min_letters: int,
-    encoding: str | None,
+    read_options: Any,
 ) -> None:
     """Identify the language of PATHS (files, directories, globs; `-` or nothing: stdin).
 
@@ -173,15 +113,41 @@ def command(
     """
     if lines and paragraphs:
         raise click.UsageError("--lines and --paragraphs cannot be combined")
+    from ..batch import run, run_documents
+    from ..inputs import read_lines
+    from ..io.readers import iter_sources
+    from ..pipeline import DEFAULT_STEPS, PipelineSpec
+    from ..report import RunReport
+    from ..worker import OutputSpec, Worker
+
     options: dict[str, Any] = {"engine": engine, "min_letters": min_letters}
     if languages:
         options["languages"] = split_list([languages])
     targets = list(inputs) or ["-"]
+    reading_stdin(targets)
+    steps = ["langid"] if lines else [*(s for s in DEFAULT_STEPS if s != "langid"), "langid"]
     try:
-        if lines:
-            failed = _detect_lines(targets, options, fmt, encoding)
-        else:
-            failed = _detect_documents(targets, options, fmt, paragraphs, encoding)
-    except ValueError as exc:  # bad --languages
+        spec = PipelineSpec.from_names(steps, {"langid": options})
+        spec.build()
+    except ConfigError as exc:  # bad --languages
         raise click.UsageError(str(exc)) from None
-    raise SystemExit(EXIT_FAILED if failed else EXIT_OK)
+    worker = Worker(spec, OutputSpec(None, "none"), keep_documents=True, dedupe=False, read_options=read_options)
+
+    def on_result(result: Any) -> None:
+        if result.status == "failed":
+            click.echo(f"Error: {named(result.source or result.id, result.message or 'failed')}", err=True)
+            if fmt == "json":
+                click.echo(json.dumps({"source": result.source, "error": result.message}, ensure_ascii=False))
+        elif result.status == "skipped":  # deliberately not processed (e.g. read through its package)
+            click.echo(f"skipped {printable(result.source or result.id)}: {result.message}", err=True)
+        else:
+            _print(fmt, result.document, paragraphs, lines)
+
+    sources = iter_sources(targets)
+    if lines:  # one document per line
+        stdin = sys.stdin.buffer
+        docs = (doc for source in sources for doc in read_lines(source, read_options, stdin=stdin))
+        report = run_documents(worker, docs, report=RunReport(), on_result=on_result)
+    else:
+        report = run(worker, sources, report=RunReport(), on_result=on_result)
+    raise SystemExit(EXIT_FAILED if report.failed else EXIT_OK)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import logging
 import signal
+from typing import Any
 
 import click
 
-from .common import handle_errors
-from .convert import DEFAULT_FORMAT, build_config
+from .common import format_option, handle_errors, input_options, log_options, pipeline_options
+from .convert import DEFAULT_FORMAT
 
 
 @click.command("watch")
 @click.argument("inbox", type=click.Path(file_okay=False, exists=True))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False), help="Output folder.")
-@click.option("-f", "--format", "fmt", default=None, help="Output format (see `toolkit processors`). [default: newsml]")
-@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Pipeline configuration (TOML).")
-@click.option("--steps", help="Comma-separated processor names, replacing the configured pipeline.")
-@click.option("--to", multiple=True, help="Also translate into these languages (kk,ru,uz): adds a translate step.")
+@format_option(DEFAULT_FORMAT)
+@pipeline_options(batch_size=32)
 @click.option(
     "--poll",
     type=click.FloatRange(0.05),
@@ -31,9 +30,6 @@ from .convert import DEFAULT_FORMAT, build_config
     default=1.0,
     show_default=True,
     help="Seconds a file must stay unchanged before it is taken.",
-)
-@click.option(
-    "--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Most files processed together."
 )
 @click.option(
     "--processed",
@@ -56,22 +52,22 @@ from .convert import DEFAULT_FORMAT, build_config
 )
 @click.option("--once", is_flag=True, help="Process what is in the inbox now, then exit.")
 @click.option("--instance", help="Name of this watcher instance [default: HOST-PID].")
+@input_options
+@log_options
 @handle_errors
 def command(
     inbox: str,
     outdir: str,
     fmt: str | None,
-    config_path: str | None,
-    steps: str | None,
-    to: tuple[str, ...],
+    config: Any,
     poll: float,
     settle: float,
-    batch_size: int,
     processed_dir: str | None,
     failed_dir: str | None,
     health_every: int,
     once: bool,
     instance: str | None,
+    read_options: Any,
 ) -> None:
     """Watch INBOX and convert every file dropped into it, exactly once.
 
@@ -87,10 +83,17 @@ def command(
     logger = logging.getLogger("toolkit")
     if logger.level > logging.INFO and logger.level < logging.ERROR:
         logger.setLevel(logging.INFO)  # the service reports each file and its health
-    config = build_config(config_path, steps, None, to)
     output = OutputSpec(outdir, fmt or config.output_format or DEFAULT_FORMAT, config.output_options)
     box = Inbox(inbox, processed=processed_dir, failed=failed_dir, settle=settle, instance=instance)
-    watcher = Watcher(box, config.pipeline_spec(), output, batch_size=batch_size, poll=poll, health_every=health_every)
+    watcher = Watcher(
+        box,
+        config.pipeline_spec(),
+        output,
+        batch_size=config.batch_size,
+        poll=poll,
+        health_every=health_every,
+        read_options=read_options,
+    )
 
     def stop(signum: int, _frame: object) -> None:
         logger.info(

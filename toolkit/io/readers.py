@@ -195,6 +195,11 @@ def _read_bytes(source: Source, options: ReadOptions, stdin: BinaryIO | None) ->
     return data
 
 
+def read_source_bytes(source: Source, options: ReadOptions, stdin: BinaryIO | None = None) -> bytes:
+    """The bytes of one source, within the size limit (for readers of other shapes than documents)."""
+    return _read_bytes(source, options, stdin)
+
+
 def sniff_reader(data: bytes) -> Reader:
     """Choose a reader from the content (stdin, files with an unknown suffix)."""
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -362,6 +367,7 @@ __all__ = [
     "read_inputs",
     "read_jsonl",
     "read_source",
+    "read_source_bytes",
     "read_text",
     "sniff_reader",
 ]

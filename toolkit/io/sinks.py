@@ -200,7 +200,7 @@ class FolderSink:
                 continue  # unreadable: the format starts the versions again, the write says why if it fails
         return found
 
-    def done(self, doc_id: str, digest: str | None) -> tuple[str, ...] | None:
+    def done(self, doc_id: str, digest: str | None = None) -> tuple[str, ...] | None:
         outputs = self.journal.outputs(doc_id, self.fingerprint, digest)
         if outputs is None or not all((self.root / n).is_file() for n in outputs):
             return None
@@ -312,7 +312,7 @@ class MemorySink:
             return {}
         return {n: self.store[n] for n in names if n in self.store}
 
-    def done(self, doc_id: str, digest: str | None) -> tuple[str, ...] | None:
+    def done(self, doc_id: str, digest: str | None = None) -> tuple[str, ...] | None:
         record = self.records.get(doc_id)
         if record is None or record[0] != self.fingerprint or (digest and record[2] and record[2] != digest):
             return None
