@@ -1,7 +1,7 @@
 """Batch path: `convert --jobs 2` vs `--jobs 1`, documents/s per core on seed-sized pages, memory.
 
     python benchmarks/batch_bench.py [--docs 2000] [--seed-docs 2000] [--small 1000] [--big 10000]
-                                     [--repeat 3] [--tmp DIR]
+                                     [--repeat 3] [--tmp DIR] [--baseline-rev REV]
 
 Every figure comes from `python -m toolkit convert` processes run here, one at a time:
 
@@ -22,6 +22,8 @@ Every figure comes from `python -m toolkit convert` processes run here, one at a
   toolkit's own cost and the difference is the file system's. The cost of creating one file
   on each is measured and printed beside them.
 * memory: peak RSS of the largest process for ``--small`` and ``--big`` documents.
+* with ``--baseline-rev REV``: the end-to-end per-document CPU of that git revision too (checked
+  out in a temporary worktree), measured in the same runs, alternating with this tree's.
 
 The package's bytecode is compiled first (as ``pip install`` does), so start-up is that of
 an installed toolkit even in an editable checkout.
@@ -44,6 +46,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _corpus import write_corpus
 
@@ -68,11 +71,14 @@ class Run:
     sys: float = 0.0  # the kernel's share of cpu
 
 
-def convert(src: Path, out: Path, config: Path, *extra: str) -> Run:
-    cmd = [sys.executable, "-c", PROBE, sys.executable, "-m", "toolkit", "convert", str(src), "-o", str(out)]
+def convert(src: Path, out: Path, config: Path, *extra: str, tree: Path | None = None) -> Run:
+    """One `toolkit convert`; ``tree``: run the toolkit of that checkout instead of the installed one."""
+    python = [sys.executable] if tree is None else [sys.executable, "-P"]  # -P: no cwd first on sys.path
+    cmd = [sys.executable, "-c", PROBE, *python, "-m", "toolkit", "convert", str(src), "-o", str(out)]
     cmd += ["--config", str(config), "--no-progress", *extra]
+    env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree)}
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     wall = time.perf_counter() - start
     code, rss, cpu, kernel = proc.stdout.split()
     if int(code) not in (0, 1):
@@ -135,16 +141,35 @@ def create_cost(folder: Path, n: int = 500) -> float:
     return cost
 
 
-def end_to_end(label: str, where: Path, seeds: Path, few: Path, config: Path, args: argparse.Namespace) -> None:
-    """Documents per CPU second of one `--jobs 1` process, outputs under ``where``."""
+def end_to_end(
+    label: str, where: Path, seeds: Path, few: Path, config: Path, args: argparse.Namespace, baseline: Path | None
+) -> None:
+    """Documents per CPU second of one `--jobs 1` process, outputs under ``where``; with a
+    ``baseline`` checkout, its per-document CPU measured in the same runs, alternating."""
     counter = iter(range(10**6))
 
     def fresh() -> Path:
         return where / f"e2e{next(counter)}"
 
     convert(seeds, fresh(), config)  # warm up
-    full = [convert(seeds, fresh(), config, "--jobs", "1") for _ in range(args.repeat)]
-    start = [convert(few, fresh(), config, "--jobs", "1") for _ in range(args.repeat)]
+    full: list[Run] = []
+    start: list[Run] = []
+    base_full: list[Run] = []
+    base_start: list[Run] = []
+    for _ in range(args.repeat):
+        full.append(convert(seeds, fresh(), config, "--jobs", "1"))
+        start.append(convert(few, fresh(), config, "--jobs", "1"))
+        if baseline is not None:
+            base_full.append(convert(seeds, fresh(), config, "--jobs", "1", tree=baseline))
+            base_start.append(convert(few, fresh(), config, "--jobs", "1", tree=baseline))
+    if baseline is not None:
+        n = args.seed_docs - 20
+        mine = (min(r.cpu for r in full) - min(r.cpu for r in start)) / n
+        theirs = (min(r.cpu for r in base_full) - min(r.cpu for r in base_start)) / n
+        print(
+            f"  per-document CPU on {label}: {mine * 1000:.3f} ms (this tree) vs {theirs * 1000:.3f} ms "
+            f"(baseline {args.baseline_rev}) = {mine / theirs:.3f}x (target <= 1.05x)"
+        )
     best, fixed = min(full, key=lambda r: r.cpu), min(start, key=lambda r: r.cpu)
     wall = min(r.wall for r in full)
     n = args.seed_docs - 20
@@ -179,6 +204,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tmp", default=None, help="scratch folder (default: system temp)")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument(
+        "--baseline-rev",
+        help="also measure this git revision's per-document CPU in the same runs (a temporary worktree)",
+    )
     args = parser.parse_args()
     # an installed package has its bytecode compiled (pip does it); an editable checkout run
     # with PYTHONDONTWRITEBYTECODE would compile every module again in every process
@@ -226,12 +255,20 @@ def main() -> None:
         places = [("scratch", root)]
         if Path("/dev/shm").is_dir() and args.tmp != "/dev/shm":
             places.append(("tmpfs", Path(tempfile.mkdtemp(dir="/dev/shm"))))
+        baseline = None
+        if args.baseline_rev:
+            baseline = root / "baseline"
+            git = ["git", "-C", str(ROOT)]
+            subprocess.run([*git, "worktree", "add", "--detach", str(baseline), args.baseline_rev], check=True)
+            compileall.compile_dir(baseline / "toolkit", quiet=1)
         try:
             for label, where in places:
-                end_to_end(label, where, seeds, few, config, args)
+                end_to_end(label, where, seeds, few, config, args, baseline)
         finally:
             for _, where in places[1:]:
                 shutil.rmtree(where, ignore_errors=True)
+            if baseline is not None:
+                subprocess.run([*git, "worktree", "remove", "--force", str(baseline)], check=False)
 
         # -- memory --------------------------------------------------------------------------------------
         if not args.skip_memory:
