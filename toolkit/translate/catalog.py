@@ -242,7 +242,7 @@ class Catalog:
             if tgt is None and src is not None and src not in entry.from_codes:
                 continue
             out.append(entry)
-        return sorted(out, key=lambda e: (e.multilingual and tgt is not None, e.rank, e.name))
+        return sorted(out, key=lambda e: (e.multilingual, e.rank, e.name))
 
     def suggest(self, target: str, source: str | None = None) -> Entry | None:
         """The best entry for a missing target: commercial-use-friendly first, then the ranking."""
