@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from .conftest import ROOT
+from .translate_helpers import models_dir, packages  # noqa: F401  (fixtures)
 
 README = (ROOT / "README.md").read_text("utf-8")
 
@@ -47,11 +48,15 @@ def test_every_python_block_is_valid_python():
     compile(example("processor"), "README", "exec")
 
 
-def test_readme_pipeline_configuration_is_valid():
+def test_readme_pipeline_configuration_is_valid(packages, models_dir):  # noqa: F811
     import tomllib
 
     from toolkit.config import parse_config
     from toolkit.registry import FORMATS
+    from toolkit.translate.store import ModelStore
+
+    # the translate step checks, when built, that installed models can produce kk, ru and uz
+    ModelStore(models_dir).install(packages["m2m"])
 
     block = README.split("A pipeline configuration file (TOML) changes any of it:", 1)[1]
     toml = block.split("```toml\n", 1)[1].split("```", 1)[0]

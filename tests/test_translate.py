@@ -194,8 +194,11 @@ def test_script_variants_need_no_model(cli, models_dir):  # noqa: F811
     uz = make_document("Oʻzbekiston Respublikasi poytaxti Toshkent shahri.", lang="uz-Latn")
     kk = make_document("Қазақстан Республикасы", lang="kk-Cyrl")
     result, out = run_jsonl(cli, [uz, kk], "--to", "uz-Cyrl,kk-Latn")
-    assert result.exit_code == 1 and out == []  # no model for uz -> kk-Latn nor kk -> uz-Cyrl: both fail
+    # no model for uz -> kk-Latn nor kk -> uz-Cyrl: each document gets the version it can have, and a warning
+    assert result.exit_code == 1 and [sorted(d["translations"]) for d in out] == [["uz-Cyrl"], ["kk-Latn"]]
     assert "uz-Latn -> kk-Latn" in result.stderr and "kk-Cyrl -> uz-Cyrl" in result.stderr
+    assert [d["warnings"][0]["code"] for d in out] == ["translation-missing"] * 2
+    assert run_jsonl(cli, [uz, kk], "--to", "uz-Cyrl,kk-Latn", "--allow-partial")[0].exit_code == 0
     result, (uz_out,) = run_jsonl(cli, [uz], "--to", "uz-Cyrl")
     tr = uz_out["translations"]["uz-Cyrl"]
     assert tr["paragraphs"][0]["text"] == "Ўзбекистон Республикаси пойтахти Тошкент шаҳри."
@@ -213,20 +216,25 @@ def test_uzbek_cyrillic_from_a_translation(cli, packages, models_dir):  # noqa: 
     assert tr["route"] == ["en", "uz-Latn", "uz-Cyrl"] and tr["engine"] == "ctranslate2"
 
 
-def test_no_route_is_a_per_document_error(cli, packages, models_dir):  # noqa: F811
+def test_no_route_for_one_document_is_a_warning_on_it(cli, packages, models_dir):  # noqa: F811
     install(cli, packages, "kk_en")
     tr_doc = make_document("Hükümet yeni kuralları açıkladı.", lang="tr", source="tr-story")
     result, out = run_jsonl(cli, [kk_doc(source="kk-story"), tr_doc], "--to", "en")
-    assert result.exit_code == 1
-    assert [d["source"] for d in out] == ["kk-story"]  # the batch went on without the failed document
+    assert result.exit_code == 1  # a requested translation is missing
+    assert [d["source"] for d in out] == ["kk-story", "tr-story"]  # the original is still there
+    assert out[1]["translations"] == {} and out[1]["errors"] == []
+    assert out[1]["warnings"][0]["code"] == "translation-missing"
     assert "tr-story" in result.stderr and "no translation model for tr -> en" in result.stderr
-    assert "toolkit models install" in result.stderr
+    assert "toolkit models fetch opus-mt-tr-en" in result.stderr or "toolkit models fetch" in result.stderr
+    assert "1 document(s) with a missing translation" in result.stderr
+    assert run_jsonl(cli, [kk_doc(), tr_doc], "--to", "en", "--allow-partial")[0].exit_code == 0
 
 
-def test_document_without_language_needs_from(cli, packages, models_dir):  # noqa: F811
+def test_document_without_language_is_identified(cli, packages, models_dir):  # noqa: F811
     install(cli, packages, "kk_en")
-    result, out = run_jsonl(cli, [make_document("Сәлем.")], "--to", "en")
-    assert result.exit_code == 1 and out == [] and "--from" in result.stderr
+    result, (doc,) = run_jsonl(cli, [make_document(KK_P1)], "--to", "en")
+    assert result.exit_code == 0, result.stderr
+    assert doc["lang"] == "kk-Cyrl" and doc["translations"]["en"]["paragraphs"][0]["text"] == KK_P1
     result, (doc,) = run_jsonl(cli, [make_document("Сәлем.")], "--to", "en", "--from", "kk")
     assert doc["translations"]["en"]["paragraphs"][0]["text"] == "Сәлем."
 
@@ -244,13 +252,15 @@ def test_mixed_document_paragraphs_use_their_own_language(cli, packages, models_
     for p, lang in zip(doc.paragraphs, ["kk-Cyrl", "tr", "ru", "en"], strict=True):
         p.lang = lang
     result, (out,) = run_jsonl(cli, [doc], "--to", "en")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the Russian paragraph is missing from the en version
     tr = out["translations"]["en"]
     texts = [p["text"] for p in tr["paragraphs"]]
     assert texts == [KK_P1, "Hükümet yeni kuralları açıkladı.", "Цены растут.", "Prices grow."]
     assert [p["lang"] for p in tr["paragraphs"]] == ["en", "en", "ru", "en"]
     assert tr["extra"]["paragraph_routes"] == {"1": ["tr", "en"]}
     assert tr["extra"]["kept_paragraphs"] == [2, 3]
+    assert tr["extra"]["partial"] is True and tr["extra"]["untranslated_paragraphs"] == [2]
+    assert [w["code"] for w in out["warnings"]] == ["translation-missing"]
     assert any("ru -> en" in w["message"] for w in out["warnings"])
 
 
@@ -344,14 +354,14 @@ def test_translator_defaults_to_one_worker_per_core(packages, models_dir, cli): 
         engine.clear_caches()
 
 
-def test_processor_in_a_pipeline_records_errors_per_document(packages, models_dir, cli):  # noqa: F811
+def test_processor_in_a_pipeline_records_missing_translations_per_document(packages, models_dir, cli):  # noqa: F811
     from toolkit import Pipeline
 
     install(cli, packages, "kk_en")
     docs = [kk_doc(source="a"), make_document("Merhaba.", lang="tr", source="b"), kk_doc(source="c")]
     out = list(Pipeline.from_names(["translate"], {"translate": {"to": ["en"]}}).pipe(docs))
-    assert [d.status for d in out] == ["ok", "failed", "ok"]
-    assert out[1].errors[0].code == "no-route" and out[1].translations == {}
+    assert [d.status for d in out] == ["ok", "ok", "ok"]
+    assert out[1].warnings[0].code == "translation-missing" and out[1].translations == {}
     assert out[0].translations["en"].paragraphs[1].text == KK_P2
 
 

@@ -1,4 +1,5 @@
-"""``toolkit models``: list, install, remove and show offline translation models."""
+"""``toolkit models``: list, install, remove and show offline translation models (catalog, fetch,
+convert and evaluate are in :mod:`.models_get`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ def command() -> None:
 
     Packages installed by argostranslate are listed and used too (read only).
     """
+
+
+def _register_more() -> None:
+    from . import models_get
+
+    models_get.register(command)
+
+
+_register_more()
 
 
 @command.command("list")

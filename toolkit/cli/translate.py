@@ -14,7 +14,16 @@ from .common import Progress, handle_errors, named, split_list
 @click.argument("inputs", nargs=-1, metavar="[PATH...]")
 @click.option("--to", "targets", multiple=True, required=True, help="Target languages, comma-separated: kk,ru,uz.")
 @click.option(
-    "--from", "source", default="auto", show_default=True, help="Source language, or auto (the documents' tags)."
+    "--from",
+    "source",
+    default="auto",
+    show_default=True,
+    help="Source language, or auto: the documents' own tags, else identified from the text.",
+)
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Exit 0 even when a translation could not be made for a document or a paragraph (translation-missing).",
 )
 @click.option("--beam", "beam_size", type=click.IntRange(1), default=2, show_default=True, help="Beam size.")
 @click.option(
@@ -57,16 +66,21 @@ def command(
     threads: int,
     batch_size: int,
     progress: bool | None,
+    allow_partial: bool,
 ) -> None:
     """Translate PATHs (files, directories, globs; `-` or nothing for stdin) into the --to languages.
 
-    Documents need a language: from language identification (JSONL input), or --from.
-    Output goes to stdout: JSONL documents with their translations, or the translated
-    text. A document that cannot be translated (no model for the pair) is reported on
-    stderr and skipped; the exit code is then 1.
+    The source language is each document's (and paragraph's) own tag, identified from the
+    text when it has none, or --from for everything. Output goes to stdout: JSONL documents
+    with their translations, or the translated text. Before anything is read, a target that
+    no installed model can produce stops the run (exit 2, with the `toolkit models fetch`
+    command that fixes it). A translation that cannot be made for a document or a paragraph
+    is a `translation-missing` warning on stderr (the JSONL document keeps it); the exit code
+    is then 1 unless --allow-partial.
     """
     from ..io.readers import read_inputs, read_jsonl, sniff_reader
     from ..pipeline import Pipeline
+    from ..processors.translate import MISSING
 
     paths = list(inputs) or ["-"]
     stdin = None
@@ -90,9 +104,11 @@ def command(
         "compute_type": compute_type,
         "threads": threads or None,
     }
-    pipeline = Pipeline.from_names(["segment", "translate"], {"translate": options}, batch_size=batch_size)
+    steps = ["segment", "langid", "translate"] if source == "auto" else ["segment", "translate"]
+    pipeline = Pipeline.from_names(steps, {"translate": options}, batch_size=batch_size)
     meter = Progress(progress)
     failed = 0
+    partial = 0
     first = True
     out = sys.stdout
     for doc in pipeline.pipe(read_inputs(paths, stdin=stdin)):
@@ -104,6 +120,12 @@ def command(
             where = doc.source or doc.id
             click.echo(f"FAILED {named(where, message)}", err=True)
             continue
+        missing = [w for w in doc.warnings if w.code == MISSING]
+        if missing:
+            partial += 1
+            meter.close()
+            for warning in missing:
+                click.echo(f"WARNING {named(doc.source or doc.id, warning.message)} ({MISSING})", err=True)
         if fmt == "jsonl":
             out.write(doc.to_json() + "\n")
             continue
@@ -117,6 +139,10 @@ def command(
             out.write("\n\n".join(parts) + "\n")
     meter.close()
     out.flush()
+    if partial:
+        allowed = " (allowed: --allow-partial)" if allow_partial else " (exit 1; --allow-partial accepts this)"
+        click.echo(f"{partial} document(s) with a missing translation ({MISSING}){allowed}", err=True)
     if failed:
         click.echo(f"{failed} document(s) not translated", err=True)
+    if failed or (partial and not allow_partial):
         raise SystemExit(1)

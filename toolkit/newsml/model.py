@@ -120,6 +120,7 @@ class ItemModel:
     paragraphs: list[str]
     provider: Party
     paragraph_langs: list[str | None] = field(default_factory=list)  # where a paragraph's language differs
+    partial_note: str | None = None  # a translation with paragraphs left in their own language says so
     content_created: str | None = None
     content_modified: str | None = None
     description: str | None = None
@@ -309,6 +310,19 @@ def _route_note(tr: Translation, clean: _Cleaner) -> str | None:
     return None
 
 
+def _partial_note(tr: Translation, clean: _Cleaner) -> str | None:
+    """A translation the translate step marked partial: which paragraphs stayed in their own language."""
+    if not tr.extra.get("partial"):
+        return None
+    kept = [i for i in tr.extra.get("untranslated_paragraphs") or () if isinstance(i, int)]
+    langs = {clean(tr.paragraphs[i].lang) for i in kept if 0 <= i < len(tr.paragraphs) and tr.paragraphs[i].lang}
+    what = ", ".join(str(i + 1) if i >= 0 else "title" for i in kept) or "some"
+    return (
+        f"partial translation: paragraph(s) {what} left in the original language ({', '.join(sorted(langs))}), "
+        "no model translates them"
+    )
+
+
 def _copyright_notice(doc: Document, holder: str, clean: _Cleaner) -> str:
     notice = clean(doc.meta.copyright_notice)
     if notice:
@@ -461,10 +475,13 @@ def _hops(created_by: Party | None, published: str | None, ours: Party, stamped:
 def _translation_item(
     shared: _Shared, key: str, tr: Translation, clean: _Cleaner, warnings: list[tuple[str, str]]
 ) -> ItemModel:
-    paragraphs = clean.texts(p.text for p in tr.paragraphs)
+    cleaned = list(zip(clean.each([p.text for p in tr.paragraphs]), [p.lang for p in tr.paragraphs], strict=True))
+    cleaned = [(text, tag) for text, tag in cleaned if text]
+    paragraphs = [text for text, _ in cleaned]
     if not paragraphs:
         raise ValidationError(f"translation {key!r} has no text: a NewsML-G2 item needs a body", path=shared.where)
     lang = _language(tr.lang or key, " ".join(paragraphs[:20]), f"translation {key!r}", warnings)
+    partial = _partial_note(tr, clean)
     title = clean(tr.title)
     engine = _engine(tr, clean)
     source_lang = langtag.canonical(tr.source_lang) or shared.lang
@@ -492,7 +509,15 @@ def _translation_item(
         info_source=shared.info_source,
         copyright_holder=shared.holder or None,
         notices=notices,
-        contributors=[Party(name=engine, role=ROLE_TRANSLATOR, note=_route_note(tr, clean))],
+        paragraph_langs=_paragraph_langs(cleaned, lang),
+        partial_note=partial,
+        contributors=[
+            Party(
+                name=engine,
+                role=ROLE_TRANSLATOR,
+                note="; ".join(n for n in (_route_note(tr, clean), partial) if n) or None,
+            )
+        ],
         links=[Link(rel=REL_SOURCE, href=source_url, contenttype="text/html")] if source_url else [],
         hops=_hops(shared.source_party, shared.published, shared.ours, stamped=True),
         rtl=langtag.is_rtl(lang, RTL_LANGUAGES),

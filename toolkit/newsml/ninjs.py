@@ -121,12 +121,20 @@ def item_object(item: model.ItemModel, stamp: Stamp, *, source_version: int | No
     obj["language"] = item.lang
     if item.description:
         obj["descriptions"] = [{"role": "summary", "contentType": "text/plain", "value": item.description}]
+    if item.partial_note:  # ninjs has no edNote: a description with its own role says it
+        obj.setdefault("descriptions", []).append(
+            {"role": "partial-translation", "contentType": "text/plain", "value": item.partial_note}
+        )
     text = "\n\n".join(item.paragraphs)
+    langs = item.paragraph_langs or [None] * len(item.paragraphs)  # a paragraph in another language says so
     obj["bodies"] = [
         {
             "role": "main",
             "contentType": "application/xhtml+xml",
-            "value": "".join(f"<p>{escape(p, quote=False)}</p>" for p in item.paragraphs),
+            "value": "".join(
+                f'<p lang="{escape(lang)}">{escape(p, quote=False)}</p>' if lang else f"<p>{escape(p, quote=False)}</p>"
+                for p, lang in zip(item.paragraphs, langs, strict=True)
+            ),
             "charCount": len(text),
             "wordCount": item.wordcount,
         },

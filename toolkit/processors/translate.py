@@ -17,9 +17,20 @@ and version(s), and the route (``["kk-Cyrl", "en", "ru"]``).
 Translation keys are canonical target tags (see :mod:`toolkit.translate.langs`):
 ``--to kk`` gives ``kk-Cyrl``, ``--to uz`` gives ``uz-Latn``, ``--to ru`` gives ``ru``.
 
-A document whose own language has no route to a target fails with
-:class:`~toolkit.translate.errors.NoRouteError` naming the pair (nothing is added to it).
-A paragraph in another language with no route is kept untranslated, with a warning.
+Missing translations are honest partial results, never silent and never a failed document:
+
+* before any input is read, the constructor checks (store metadata only, no model loading:
+  :func:`toolkit.translate.preflight.check_targets`) that every target is a language code and
+  that some installed model can produce it at all (or, with a fixed ``source``, that a route
+  exists); otherwise it raises :class:`~toolkit.errors.ConfigError` naming the exact
+  ``toolkit models fetch ...`` command;
+* a document whose language has no route to a target, or has no language at all, keeps its
+  original (the original-language item is still written) and gets a warning with the stable
+  code ``translation-missing`` (:data:`MISSING`); the document stays ``ok``;
+* a paragraph in another language with no route is kept in its own language inside the
+  translation (its ``lang`` says which), the translation is marked ``extra["partial"] = True``
+  with ``extra["untranslated_paragraphs"]``, and the document gets a ``translation-missing``
+  warning.
 """
 
 from __future__ import annotations
@@ -33,9 +44,11 @@ from ..document import Document, Notice, Paragraph, Translation
 from ..errors import ConfigError, ToolkitError, error_record
 from ..pipeline import DEFAULT_BATCH_SIZE, Processor
 from ..translate.errors import NoRouteError, UnknownSourceLanguageError
-from ..translate.langs import LanguageCodeError, canonical, script_of, try_canonical
+from ..translate.langs import LanguageCodeError, checked, script_of, try_canonical
 
 ENGINES = ("ctranslate2", "argos")
+#: The warning code of a translation (of a document or of a paragraph) that could not be made.
+MISSING = "translation-missing"
 
 
 @dataclass
@@ -95,18 +108,16 @@ class Translate(Processor):
         cache_size: int = 20_000,
         max_sentence_chars: int = 400,
     ) -> None:
+        from ..translate.preflight import parse_targets
         from ..translate.store import ModelStore
 
-        try:
-            self.targets = [canonical(t) for t in _as_list(to)]
-        except LanguageCodeError as exc:
-            raise ConfigError(f"translate: {exc}") from None
+        self.targets = parse_targets(_as_list(to))
         if not self.targets:
             raise ConfigError("translate: no target language (--to kk,ru,uz)")
         self.source = source.strip() if source else "auto"
         if self.source != "auto":
             try:
-                self.source = canonical(self.source)
+                self.source = checked(self.source)
             except LanguageCodeError as exc:
                 raise ConfigError(f"translate: --from: {exc}") from None
         if engine not in ENGINES:
@@ -159,6 +170,13 @@ class Translate(Processor):
             )
         self.beam_size = beam_size
         self._router: Any = None
+        self.check()
+
+    def check(self) -> None:
+        """Raise ConfigError when a target cannot be produced by any installed model (metadata only)."""
+        from ..translate.preflight import check_targets
+
+        check_targets(self.targets, self.source, packages=self.store.packages(), usable=self.engine.usable)
 
     @property
     def router(self) -> Any:
@@ -206,7 +224,12 @@ class Translate(Processor):
     def _plan(self, doc: Document) -> _Plan:
         from ..translate.split import split_sentences
 
-        doc_lang = self._source_lang(doc)
+        try:
+            doc_lang = self._source_lang(doc)
+        except UnknownSourceLanguageError as exc:
+            plan = _Plan(doc, "und", {}, {})
+            plan.warnings.append((MISSING, f"not translated into {', '.join(self.targets)}: {exc.message}"))
+            return plan
         plan = _Plan(doc, doc_lang, {}, {})
         items: list[tuple[int, str, str]] = []  # (index, text, language)
         if doc.title and doc.title.strip():
@@ -219,17 +242,22 @@ class Translate(Processor):
                 continue  # already in the target language: nothing to add
             doc_route = self.router.route(doc_lang, target)
             if doc_route is None:
-                raise NoRouteError(doc_lang, target, path=doc.source)
+                from ..translate.preflight import fetch_hint
+
+                missing = NoRouteError(doc_lang, target, hint=fetch_hint(target, doc_lang))
+                plan.warnings.append((MISSING, f"not translated into {target}: {missing.message}"))
+                continue
             plan.routes[target] = doc_route
             segments = []
             for index, text, lang in items:
                 route = doc_route if lang == doc_lang else self.router.route(lang, target)
                 if route is None:
+                    what = "the title" if index < 0 else f"paragraph {index + 1}"
                     plan.warnings.append(
                         (
-                            "translate-no-route",
-                            f"paragraph {index + 1} is in {lang} and no model translates {lang} -> {target}: "
-                            "kept untranslated",
+                            MISSING,
+                            f"{what} is in {lang} and no model translates {lang} -> {target}: "
+                            f"kept in {lang} in the {target} version (partial)",
                         )
                     )
                 seg = _Segment(index, lang, route if route is not None and route.steps else None)
@@ -292,12 +320,15 @@ class Translate(Processor):
             paragraphs: list[Paragraph] = []
             other_routes: dict[str, list[str]] = {}
             kept: list[int] = []
+            untranslated: list[int] = []
             for seg in segments:
                 text = join_sentences(seg.sentences) if seg.route is not None else seg.sentences[0]
                 if seg.route is None:
                     lang = seg.source
                     if seg.index >= 0:
                         kept.append(seg.index)
+                    if lang != target:  # no route (text already in the target needs none)
+                        untranslated.append(seg.index)
                 else:
                     lang = target
                     if seg.route is not doc_route and seg.index >= 0:
@@ -318,6 +349,9 @@ class Translate(Processor):
                 extra["paragraph_routes"] = other_routes
             if kept:
                 extra["kept_paragraphs"] = kept
+            if untranslated:
+                extra["partial"] = True
+                extra["untranslated_paragraphs"] = untranslated  # -1: the title
             new[target] = Translation(
                 lang=target,
                 title=title,

@@ -94,6 +94,50 @@ def canonical(code: str) -> str:
     return lang
 
 
+#: ISO 639-1 two-letter codes, plus argos's own "zt" (Chinese, traditional) and "pb" (Portuguese, Brazil).
+ISO639_1 = frozenset(
+    """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz
+    ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is
+    it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt
+    my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm
+    sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za
+    zh zu zt pb""".split()  # noqa: SIM905
+)
+#: ISO 15924 script codes of living languages' writing systems (enough to tell a script from a typo).
+ISO15924 = frozenset(
+    """Adlm Arab Armn Bali Bamu Batk Beng Bopo Brah Brai Bugi Buhd Cakm Cans Cham Cher Copt Cyrl Deva Ethi Geor
+    Goth Grek Gujr Guru Hang Hani Hans Hant Hebr Hira Hmng Jamo Java Jpan Kali Kana Khmr Knda Kore Lana Laoo Latn
+    Lepc Limb Lisu Mand Mlym Mong Mtei Mymr Nkoo Olck Orya Osge Rohg Runr Samr Saur Shaw Sinh Sund Sylo Syrc Tagb
+    Tale Talu Taml Tavt Telu Tfng Tglg Thaa Thai Tibt Vaii Yiii Zinh Zmth Zsym Zyyy Zzzz""".split()  # noqa: SIM905
+)
+
+
+def checked(code: str) -> str:
+    """``canonical(code)`` for a code that names a real language: an ISO 639-1 code, a language
+    of the table (ISO 639-3, NLLB codes), with an ISO 15924 script if it has one. Raises
+    :class:`LanguageCodeError` otherwise (``xx``, ``kk-Evil``, ``klingon``), where
+    :func:`canonical` would read ``xx-evil`` as ``xx``.
+
+    >>> checked("kk"), checked("kaz_Cyrl")
+    ('kk-Cyrl', 'kk-Cyrl')
+    """
+    text = (code or "").strip()
+    tag = canonical(text)  # raises for what is not even shaped like a code
+    inner = _M2M.match(text)
+    raw = inner.group(1) if inner else text
+    match = _TAG.match(raw)
+    if match is None:  # an NLLB code of the table
+        return tag
+    lang, script, _region = match.groups()
+    lang = lang.lower()
+    known = lang in ISO639_1 if len(lang) == 2 else (lang in _BY_ISO3 or raw.lower() in _BY_NLLB)
+    if not known:
+        raise LanguageCodeError(f"unknown language code {code!r}")
+    if script and script.title() not in ISO15924:
+        raise LanguageCodeError(f"unknown script {script!r} in language code {code!r}")
+    return tag
+
+
 def try_canonical(code: str | None) -> str | None:
     """``canonical(code)``, or None for a missing, undetermined or unreadable code."""
     if not code or code.lower() in ("und", "mul", "zxx", "auto"):

@@ -35,6 +35,7 @@ Packages installed by argostranslate's own tools are found too (read only).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -50,7 +51,7 @@ from typing import Any
 
 from .. import config
 from .errors import ModelError, ModelNotFoundError, ModelPackageError
-from .langs import LanguageCodeError, canonical, m2m_token, nllb_code
+from .langs import LanguageCodeError, checked, m2m_token, nllb_code
 
 #: Largest uncompressed package accepted (NLLB-200 3.3B in float16 is about 6.6 GB).
 MAX_PACKAGE_BYTES = 16 * 1024**3
@@ -58,6 +59,13 @@ MAX_PACKAGE_BYTES = 16 * 1024**3
 MAX_PACKAGE_FILES = 10_000
 #: Largest metadata.json read.
 MAX_METADATA_BYTES = 1024 * 1024
+#: Largest expansion accepted for the archive as a whole and for any member that expands to more
+#: than :data:`RATIO_FREE_BYTES`: real packages of that size (int8 or float weights, vocabularies,
+#: SentencePiece models) expand 1-5 times; a zip bomb of zeros expands about 1000 times (3.3 MB ->
+#: 3 GiB). Smaller members may expand more (the tests' tiny designed models are mostly zeros) and
+#: cost little disk.
+MAX_COMPRESSION_RATIO = 100
+RATIO_FREE_BYTES = 256 * 1024 * 1024
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,119}$")
 _SP_PAIRS = (("sentencepiece.model", "sentencepiece.model"), ("source.spm", "target.spm"))
@@ -152,9 +160,16 @@ class ModelPackage:
 
 
 def read_package(
-    path: str | os.PathLike[str], origin: str = "toolkit", *, check_vocabulary: bool = True
+    path: str | os.PathLike[str],
+    origin: str = "toolkit",
+    *,
+    check_vocabulary: bool = True,
+    check_tokenizers: bool = False,
 ) -> ModelPackage:
-    """Read and validate a package directory; raise :class:`ModelPackageError` naming what is wrong."""
+    """Read and validate a package directory; raise :class:`ModelPackageError` naming what is wrong.
+
+    ``check_tokenizers`` loads each SentencePiece file to prove it is one (done at install and
+    pack time, not on every scan of the store)."""
     root = Path(path)
     where = str(root)
     meta_path = root / "metadata.json"
@@ -224,7 +239,25 @@ def read_package(
     )
     if check_vocabulary:
         _check_vocabulary(package, where)
+    if check_tokenizers:
+        _check_tokenizers(package, where)
     return package
+
+
+def _check_tokenizers(package: ModelPackage, where: str) -> None:
+    """Each tokenizer file must load as a SentencePiece model (a BPE merges file, a vocabulary
+    or random bytes under that name would only fail at translation time)."""
+    import sentencepiece
+
+    for path in dict.fromkeys(p for p in (package.source_spm, package.target_spm) if p is not None):
+        try:
+            sp = sentencepiece.SentencePieceProcessor(model_file=str(path))
+            ok = sp.get_piece_size() > 0
+        except (RuntimeError, OSError, ValueError, TypeError):
+            ok = False
+        if not ok:
+            name = path.relative_to(package.path).as_posix()
+            raise ModelPackageError(f"{name} is not a SentencePiece model", path=where)
 
 
 def _codes(metadata: dict[str, Any], side: str, where: str) -> tuple[str, ...]:
@@ -244,7 +277,7 @@ def _codes(metadata: dict[str, Any], side: str, where: str) -> tuple[str, ...]:
         if not isinstance(code, str):
             raise ModelPackageError(f"metadata.json: {side} language {code!r} is not a string", path=where)
         try:
-            out.append(canonical(code))
+            out.append(checked(code))
         except LanguageCodeError:
             raise ModelPackageError(f"metadata.json: unknown {side} language code {code!r}", path=where) from None
     return tuple(dict.fromkeys(out))
@@ -298,7 +331,7 @@ def _prefixes(
     elif isinstance(value, dict):
         for code, tokens in value.items():
             try:
-                lang = canonical(code)
+                lang = checked(code)
             except LanguageCodeError:
                 raise ModelPackageError(
                     f"metadata.json: {key} names an unknown language {code!r}", path=where
@@ -421,40 +454,52 @@ class ModelStore:
         max_bytes: int = MAX_PACKAGE_BYTES,
         max_files: int = MAX_PACKAGE_FILES,
     ) -> ModelPackage:
-        """Install an ``.argosmodel`` archive or a package directory; return the installed package."""
+        """Install an ``.argosmodel`` archive or a package directory; return the installed package.
+
+        Installs into one store are serialised by a lock on its folder; a package replaced with
+        ``force`` is swapped in by one atomic exchange of the two folders (Linux ``renameat2``),
+        so a scan of the store at any moment sees the old package or the new one, never neither.
+        """
         src = Path(source)
         where = str(src)
         if not src.exists():
             raise ModelPackageError("no such file or directory", path=where)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=".install-", dir=self.root))
         except OSError as exc:
             raise ModelError(
                 f"cannot write to the model directory: {exc.strerror or exc}", path=str(self.root)
             ) from None
-        try:
-            if src.is_dir():
-                name = _copy_dir(src, tmp, max_bytes, max_files)
-            else:
-                name = _extract_zip(src, tmp, max_bytes, max_files)
-            staged = tmp / name
+        with _store_lock(self.root):
             try:
-                read_package(staged)
-            except ModelPackageError as exc:
-                raise ModelPackageError(exc.message.replace(str(staged), ""), path=where) from None
-            dest = self.root / name
-            if dest.exists():
-                if not force:
-                    raise ModelPackageError(
-                        f"a model named {name!r} is already installed (use --force to replace it)", path=where
-                    )
-                os.rename(dest, tmp / ".replaced")
-            os.rename(staged, dest)
-        except OSError as exc:
-            raise ModelError(f"cannot install: {exc.strerror or exc}", path=where) from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+                tmp = Path(tempfile.mkdtemp(prefix=".install-", dir=self.root))
+            except OSError as exc:
+                raise ModelError(
+                    f"cannot write to the model directory: {exc.strerror or exc}", path=str(self.root)
+                ) from None
+            try:
+                if src.is_dir():
+                    name = _copy_dir(src, tmp, max_bytes, max_files)
+                else:
+                    name = _extract_zip(src, tmp, max_bytes, max_files)
+                staged = tmp / name
+                try:
+                    read_package(staged, check_tokenizers=True)
+                except ModelPackageError as exc:
+                    raise ModelPackageError(exc.message.replace(str(staged), ""), path=where) from None
+                dest = self.root / name
+                if dest.exists() or dest.is_symlink():
+                    if not force:
+                        raise ModelPackageError(
+                            f"a model named {name!r} is already installed (use --force to replace it)", path=where
+                        )
+                    _replace_dir(staged, dest, tmp / ".replaced")
+                else:
+                    os.rename(staged, dest)
+            except OSError as exc:
+                raise ModelError(f"cannot install: {exc.strerror or exc}", path=where) from None
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
         self.refresh()
         return read_package(dest)
 
@@ -467,13 +512,70 @@ class ModelStore:
                 path=str(pkg.path),
             )
         try:
-            trash = Path(tempfile.mkdtemp(prefix=".remove-", dir=self.root))
-            os.rename(pkg.path, trash / pkg.name)  # atomic: the package disappears at once
-            shutil.rmtree(trash, ignore_errors=True)
+            with _store_lock(self.root):
+                trash = Path(tempfile.mkdtemp(prefix=".remove-", dir=self.root))
+                os.rename(pkg.path, trash / pkg.name)  # atomic: the package disappears at once
+                shutil.rmtree(trash, ignore_errors=True)
         except OSError as exc:
             raise ModelError(f"cannot remove: {exc.strerror or exc}", path=str(pkg.path)) from None
         self.refresh()
         return pkg
+
+
+@contextlib.contextmanager
+def _store_lock(root: Path) -> Iterator[None]:
+    """An exclusive lock on the store folder itself (``flock`` on its descriptor: no lock file is
+    left behind) for the length of an install or removal."""
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: installs are not serialised
+        yield
+        return
+    try:
+        fd = os.open(root, os.O_RDONLY)
+    except OSError as exc:
+        raise ModelError(f"cannot lock the model directory: {exc.strerror or exc}", path=str(root)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False  # the file system (or kernel) cannot exchange: fall back
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _replace_dir(staged: Path, dest: Path, old: Path) -> None:
+    """Put ``staged`` in the place of ``dest``; the previous ``dest`` ends up at ``old``."""
+    if _exchange(staged, dest):
+        os.rename(staged, old)  # ``staged`` now holds the previous package
+        return
+    os.rename(dest, old)  # two renames: a scan in between would miss the package
+    os.rename(staged, dest)
 
 
 def _entries(directory: Path) -> Iterator[Path]:
@@ -580,10 +682,32 @@ def _check_members(infos: list[zipfile.ZipInfo], where: str, max_bytes: int, max
         )
     if total > max_bytes:
         raise ModelPackageError(f"uncompressed size {total} bytes is over the limit ({max_bytes} bytes)", path=where)
+    _check_ratio(infos, total, where)
     top = tops.pop()
     if f"{top}/metadata.json".casefold() not in seen:
         raise ModelPackageError(f"{top}/metadata.json is missing: not a translation package", path=where)
     return _check_name(top, where)
+
+
+def _check_ratio(infos: list[zipfile.ZipInfo], total: int, where: str) -> None:
+    """Refuse an archive that expands absurdly (a zip bomb under the size limit): by member, and
+    as a whole, counting the sizes the headers declare (extraction then holds each member to its
+    declared size)."""
+    packed = sum(i.compress_size for i in infos)
+    for info in infos:
+        if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise ModelPackageError(
+                f"{info.filename}: expands {ratio:.0f} times ({info.compress_size} -> {info.file_size} bytes; "
+                f"limit {MAX_COMPRESSION_RATIO}): refusing a possible zip bomb",
+                path=where,
+            )
+    if total > RATIO_FREE_BYTES and total > MAX_COMPRESSION_RATIO * max(packed, 1):
+        raise ModelPackageError(
+            f"the archive expands {total / max(packed, 1):.0f} times ({packed} -> {total} bytes; "
+            f"limit {MAX_COMPRESSION_RATIO}): refusing a possible zip bomb",
+            path=where,
+        )
 
 
 def _copy_dir(src: Path, tmp: Path, max_bytes: int, max_files: int) -> str:
@@ -617,7 +741,7 @@ def _copy_dir(src: Path, tmp: Path, max_bytes: int, max_files: int) -> str:
 def pack(directory: str | os.PathLike[str], archive: str | os.PathLike[str]) -> Path:
     """Zip a package directory into an ``.argosmodel`` archive (one top folder, as argostranslate expects)."""
     src = Path(directory)
-    read_package(src)  # refuse to pack what would not install
+    read_package(src, check_tokenizers=True)  # refuse to pack what would not install
     out = Path(archive)
     tmp = out.with_name(f".{out.name}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -456,3 +456,123 @@ def build_test_packages(workdir: str | Path) -> dict[str, Path]:
         lambda d: build_chain_model(d, vocab_ml, markers),
     )
     return out
+
+
+# -- tiny Hugging Face snapshots (for `models convert`; need transformers and torch) -------------------
+
+
+def build_hf_marian(
+    folder: str | Path,
+    *,
+    source_lang: str = "en",
+    target_lang: str = "trk",
+    target_tokens: Sequence[str] = (">>kaz_Cyrl<<", ">>uzb_Latn<<", ">>tur<<"),
+    seed: int = 0,
+) -> Path:
+    """A tiny randomly initialised Marian (OPUS-MT style) snapshot, as ``save_pretrained`` writes it:
+    config.json, model.safetensors, source.spm, target.spm, vocab.json (``<pad>`` last, as in
+    OPUS-MT), tokenizer_config.json. The target tokens (``>>kaz_Cyrl<<``) are in the vocabulary."""
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    out = Path(folder)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    sp = train_sentencepiece(out / "source.spm")
+    shutil.copyfile(sp, out / "target.spm")
+    vocab: dict[str, int] = {}
+    for piece in ["</s>", "<unk>", *sp_vocabulary(sp), *target_tokens]:
+        if piece not in ("<s>",):
+            vocab.setdefault(piece, len(vocab))
+    vocab["<pad>"] = len(vocab)
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), "utf-8")
+    (out / "tokenizer_config.json").write_text(
+        json.dumps({"source_lang": source_lang, "target_lang": target_lang}), "utf-8"
+    )
+    torch.manual_seed(seed)
+    config = MarianConfig(
+        vocab_size=len(vocab),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=256,
+        pad_token_id=vocab["<pad>"],
+        decoder_start_token_id=vocab["<pad>"],
+        eos_token_id=vocab["</s>"],
+        init_std=0.5,
+    )
+    MarianMTModel(config).save_pretrained(out)
+    (out / "README.md").write_text("---\nlicense: cc-by-4.0\n---\nA tiny random Marian model for tests.\n", "utf-8")
+    return out
+
+
+def build_hf_m2m100(folder: str | Path, *, seed: int = 0) -> Path:
+    """A tiny randomly initialised M2M-100 snapshot with its real tokenizer (``__kk__`` language tokens)."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+
+    out = Path(folder)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    sp = train_sentencepiece(out / "sentencepiece.bpe.model")
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for piece in sp_vocabulary(sp):
+        vocab.setdefault(piece, len(vocab))
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), "utf-8")
+    from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
+
+    tokenizer = M2M100Tokenizer(
+        vocab_file=str(out / "vocab.json"),
+        spm_file=str(sp),
+        src_lang="en",
+        tgt_lang="kk",
+        num_madeup_words=0,
+        additional_special_tokens=[f"__{c}__" for c in FAIRSEQ_LANGUAGE_CODES["m2m100"]],  # as the real snapshot
+    )
+    tokenizer.save_pretrained(out)
+    torch.manual_seed(seed)
+    size = max(len(vocab), *tokenizer.lang_code_to_id.values()) + 1  # language tokens follow the pieces
+    config = M2M100Config(
+        vocab_size=size,
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=256,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        init_std=0.5,
+    )
+    M2M100ForConditionalGeneration(config).save_pretrained(out)
+    (out / "README.md").write_text("---\nlicense: mit\n---\nA tiny random M2M-100 model for tests.\n", "utf-8")
+    return out
+
+
+def hf_greedy(folder: str | Path, tokens: Sequence[str], steps: int, prefix: Sequence[str] = ()) -> list[str]:
+    """The reference: ``steps`` greedy tokens from the Hugging Face model itself (its forward pass,
+    argmax at each step), for source ``tokens``, after the forced target ``prefix``."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    model = AutoModelForSeq2SeqLM.from_pretrained(str(folder)).eval()
+    ids = torch.tensor([tokenizer.convert_tokens_to_ids(list(tokens))])
+    out = [model.config.decoder_start_token_id, *tokenizer.convert_tokens_to_ids(list(prefix))]
+    with torch.no_grad():
+        for _ in range(steps):
+            logits = model(input_ids=ids, decoder_input_ids=torch.tensor([out])).logits[0, -1]
+            out.append(int(logits.argmax()))
+            if out[-1] == model.config.eos_token_id:
+                break
+    return tokenizer.convert_ids_to_tokens(out[1 + len(prefix) :])
