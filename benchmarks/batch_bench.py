@@ -48,7 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _corpus import write_corpus
+from _corpus import write_corpus  # noqa: E402
 
 #: Runs the command given in argv and prints: exit code, peak RSS (KiB), user + sys CPU seconds.
 PROBE = """
