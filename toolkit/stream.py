@@ -18,7 +18,7 @@ from typing import IO, Any
 from .document import Document
 from .errors import DocumentFormatError, InputError
 from .inputs import read_record
-from .report import RunReport
+from .report import PARTIAL, RunReport
 from .text import json_dumps
 from .worker import Result, Worker
 
@@ -126,6 +126,10 @@ def _result_line(result: Result, line: int, separator: bool) -> str:
         return "".join(RS + f.data.decode("utf-8") + ("" if f.data.endswith(b"\n") else "\n") for f in files)
     record: dict[str, Any] = {"status": result.status, "line": line, "id": result.id, "source": result.source}
     record["story"] = result.story
+    if any(w.code == PARTIAL for w in result.warnings):
+        record["partial"] = True
+    if result.warnings:
+        record["warnings"] = [{"code": w.code, "message": w.message} for w in result.warnings]
     if result.status == "ok":
         record["outputs"] = [{"name": f.name, "lang": f.lang, "content": f.data.decode("utf-8")} for f in files]
     else:

@@ -45,7 +45,7 @@ from .errors import ConfigError, InputError, OutputError, printable
 from .io.readers import ReadOptions, Source, read_source
 from .io.writers import atomic_write
 from .pipeline import PipelineSpec
-from .report import IDEMPOTENT
+from .report import IDEMPOTENT, PARTIAL
 from .text import json_dumps
 from .worker import OutputSpec, Result, Worker
 
@@ -64,6 +64,7 @@ class Stats:
     duplicates: int = 0
     skipped: int = 0
     stuck: int = 0  # files processed but not moved out of the work folder (see Watcher._finish)
+    partial: int = 0  # documents written with a requested translation missing
     started: float = field(default_factory=time.monotonic)
 
     def as_dict(self) -> dict[str, Any]:
@@ -76,6 +77,7 @@ class Stats:
             "duplicates": self.duplicates,
             "skipped": self.skipped,
             "stuck": self.stuck,
+            "partial": self.partial,
             "rate": round(self.documents / elapsed, 2),
         }
 
@@ -307,6 +309,8 @@ class Watcher:
     def _finish(self, path: Path, results: list[Result]) -> None:
         failed = [r for r in results if r.status == "failed"]
         self.stats.files += 1
+        partial = [r for r in results if any(w.code == PARTIAL for w in r.warnings)]
+        self.stats.partial += len(partial)
         for r in results:
             self.stats.documents += 1
             if r.status == "ok":
@@ -355,6 +359,7 @@ class Watcher:
                 "file": path.name,
                 "documents": len(results),
                 "failed_documents": len(failed),
+                "partial": len(partial),
                 "outputs": [o for r in results for o in r.written],
             },
         )
@@ -368,7 +373,7 @@ class Watcher:
         stats = self.stats.as_dict()
         log.info(
             "health: %(files)d files, %(documents)d documents, %(ok)d ok, %(failed)d failed, "
-            "%(duplicates)d duplicates, %(rate).1f docs/s",
+            "%(duplicates)d duplicates, %(skipped)d skipped, %(partial)d partial, %(rate).1f docs/s",
             stats,
             extra={"event": "health", **stats},
         )

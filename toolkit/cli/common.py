@@ -223,6 +223,15 @@ def build_config(
     return config
 
 
+def partial_option(fn: F) -> F:
+    """``--allow-partial``: a translation that could not be made does not make the exit code 1."""
+    return click.option(
+        "--allow-partial",
+        is_flag=True,
+        help="Exit 0 even when a translation could not be made for a document or a paragraph (translation-missing).",
+    )(fn)
+
+
 def format_option(default: str | None = None, choices: tuple[str, ...] | None = None) -> Callable[[F], F]:
     """``-f/--format``: an output format (see `toolkit processors`)."""
     shown = f" [default: {default}]" if default else ""

@@ -17,6 +17,7 @@ from .common import (
     jobs_option,
     log_options,
     named,
+    partial_option,
     pipeline_options,
     quiet,
     reading_stdin,
@@ -40,6 +41,7 @@ DEFAULT_FORMAT = "newsml"
 @click.option("--bundle", is_flag=True, help="newsml: one newsMessage per document holding its package and items.")
 @pipeline_options()
 @jobs_option
+@partial_option
 @click.option("--resume", is_flag=True, help="Skip documents whose outputs are already complete.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first document that fails (runs in one process).")
 @input_options
@@ -53,6 +55,7 @@ def command(
     bundle: bool,
     config: Any,
     jobs: int,
+    allow_partial: bool,
     resume: bool,
     fail_fast: bool,
     read_options: Any,
@@ -65,7 +68,8 @@ def command(
     IPTC's 2.35 schema and our profile). Names derive from the document's story, so a
     re-run overwrites instead of adding copies, and an older version never replaces a
     newer one. Failed inputs are listed in OUTDIR/failures.jsonl. Exit code 1 when any
-    failed, 130 when interrupted (`--resume` finishes the job).
+    failed or a requested translation is missing (unless --allow-partial), 130 when
+    interrupted (`--resume` finishes the job).
     """
     from ..batch import convert
     from ..report import RunReport
@@ -93,7 +97,7 @@ def command(
         interrupted.append(128 + signum)
         raise KeyboardInterrupt
 
-    report = RunReport(outdir)
+    report = RunReport(outdir, allow_partial=allow_partial)
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         convert(

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import format_option, handle_errors, log_options, pipeline_options
+from .common import format_option, handle_errors, log_options, partial_option, pipeline_options
 from .convert import DEFAULT_FORMAT
 
 
@@ -20,9 +20,10 @@ from .convert import DEFAULT_FORMAT
     is_flag=True,
     help="Write raw items separated by the record separator (0x1E) instead of JSON result lines.",
 )
+@partial_option
 @log_options
 @handle_errors
-def command(fmt: str | None, config: Any, separator: bool) -> None:
+def command(fmt: str | None, config: Any, separator: bool, allow_partial: bool) -> None:
     """Process JSON records from stdin (one per line) and write each result as it finishes.
 
     Records are toolkit documents, ninjs items, or {"text": ...} / {"html": ...} objects.
@@ -31,6 +32,7 @@ def command(fmt: str | None, config: Any, separator: bool) -> None:
     preceded by 0x1E. A bad line gives an error record (and a line on stderr); the stream goes on.
     Exit code 1 when any record failed.
     """
+    from ..report import RunReport
     from ..stream import process_stream, read_lines
     from ..worker import OutputSpec, Worker
 
@@ -44,5 +46,6 @@ def command(fmt: str | None, config: Any, separator: bool) -> None:
         if '"status": "failed"' in text[:40]:
             click.echo(f"FAILED {text.strip()[:300]}", err=True)
 
-    report = process_stream(read_lines(sys.stdin.buffer, config.batch_size), worker, emit, separator=separator)
+    report = RunReport(allow_partial=allow_partial)
+    process_stream(read_lines(sys.stdin.buffer, config.batch_size), worker, emit, separator=separator, report=report)
     raise SystemExit(report.exit_code)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import sys
+from typing import Any
 
 import click
 
-from .common import Progress, handle_errors, named, split_list
+from .common import (
+    Progress,
+    handle_errors,
+    input_options,
+    log_options,
+    named,
+    partial_option,
+    pipeline_options,
+    quiet,
+    reading_stdin,
+    split_list,
+)
 
 
 @click.command("translate")
@@ -20,11 +31,7 @@ from .common import Progress, handle_errors, named, split_list
     show_default=True,
     help="Source language, or auto: the documents' own tags, else identified from the text.",
 )
-@click.option(
-    "--allow-partial",
-    is_flag=True,
-    help="Exit 0 even when a translation could not be made for a document or a paragraph (translation-missing).",
-)
+@partial_option
 @click.option("--beam", "beam_size", type=click.IntRange(1), default=2, show_default=True, help="Beam size.")
 @click.option(
     "--engine",
@@ -50,8 +57,10 @@ from .common import Progress, handle_errors, named, split_list
     default=0,
     help="CPU threads for decoding (0: every available core, one CTranslate2 worker per core).",
 )
-@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True, help="Documents per batch.")
+@pipeline_options(steps=False, to=False)
+@input_options
 @click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
+@log_options
 @handle_errors
 def command(
     inputs: tuple[str, ...],
@@ -64,7 +73,8 @@ def command(
     device: str,
     compute_type: str | None,
     threads: int,
-    batch_size: int,
+    config: Any,
+    read_options: Any,
     progress: bool | None,
     allow_partial: bool,
 ) -> None:
@@ -76,73 +86,82 @@ def command(
     no installed model can produce stops the run (exit 2, with the `toolkit models fetch`
     command that fixes it). A translation that cannot be made for a document or a paragraph
     is a `translation-missing` warning on stderr (the JSONL document keeps it); the exit code
-    is then 1 unless --allow-partial.
+    is then 1 unless --allow-partial. With -c, the configuration's steps run before
+    translation (cleaning, say) and its [steps.translate] options are the defaults.
     """
-    from ..io.readers import read_inputs, read_jsonl, sniff_reader
-    from ..pipeline import Pipeline
+    from ..batch import run_documents
+    from ..inputs import read_bytes
+    from ..io.readers import iter_sources, read_jsonl, read_source, sniff_reader
+    from ..pipeline import PipelineSpec
     from ..processors.translate import MISSING
+    from ..report import RunReport
+    from ..worker import OutputSpec, Worker
 
     paths = list(inputs) or ["-"]
-    stdin = None
-    if "-" in paths:
-        data = sys.stdin.buffer.read()
-        stdin = io.BytesIO(data)
-        stdin_jsonl = sniff_reader(data) is read_jsonl
-    else:
-        stdin_jsonl = True
+    reading_stdin(paths)
+    data = sys.stdin.buffer.read() if "-" in paths else None
     if fmt == "auto":
         given = [p for p in paths if p != "-"]
-        jsonl = stdin_jsonl and all(p.lower().endswith((".jsonl", ".ndjson")) for p in given)
-        fmt = "jsonl" if jsonl else "text"
-    options = {
-        "to": split_list(targets),
-        "source": source,
-        "engine": engine,
-        "beam_size": beam_size,
-        "models_dir": models_dir,
-        "device": device,
-        "compute_type": compute_type,
-        "threads": threads or None,
-    }
-    steps = ["segment", "langid", "translate"] if source == "auto" else ["segment", "translate"]
-    pipeline = Pipeline.from_names(steps, {"translate": options}, batch_size=batch_size)
-    meter = Progress(progress)
-    failed = 0
-    partial = 0
-    first = True
-    out = sys.stdout
-    for doc in pipeline.pipe(read_inputs(paths, stdin=stdin)):
-        meter.update(doc.status)
-        if doc.status == "failed":
-            failed += 1
+        stdin_jsonl = data is None or sniff_reader(data) is read_jsonl
+        fmt = "jsonl" if stdin_jsonl and all(p.lower().endswith((".jsonl", ".ndjson")) for p in given) else "text"
+    options = dict(config.step_options.get("translate", {}))
+    options.update(
+        {"to": split_list(targets), "source": source, "engine": engine, "beam_size": beam_size, "device": device}
+    )
+    for key, value in (("models_dir", models_dir), ("compute_type", compute_type), ("threads", threads or None)):
+        if value is not None:
+            options[key] = value
+    steps = [s for s in (config.steps if config.path else ["segment"]) if s != "translate"]
+    if source == "auto" and "langid" not in steps:
+        steps.append("langid")
+    spec = PipelineSpec.from_names(
+        [*steps, "translate"], {**config.step_options, "translate": options}, config.batch_size
+    )
+    output = OutputSpec(None, "jsonl" if fmt == "jsonl" else "none")
+    worker = Worker(spec, output, keep_documents=fmt != "jsonl", dedupe=False, read_options=read_options)
+    meter = Progress(False if quiet() else progress)
+    shown = 0
+
+    def on_result(result: Any) -> None:
+        nonlocal shown
+        meter.update(result.status)
+        if result.status == "failed":
             meter.close()
-            message = doc.errors[0].message
-            where = doc.source or doc.id
-            click.echo(f"FAILED {named(where, message)}", err=True)
-            continue
-        missing = [w for w in doc.warnings if w.code == MISSING]
-        if missing:
-            partial += 1
+            click.echo(f"FAILED {named(result.source or result.id, result.message or 'failed')}", err=True)
+            return
+        for warning in (w for w in result.warnings if w.code == MISSING):
             meter.close()
-            for warning in missing:
-                click.echo(f"WARNING {named(doc.source or doc.id, warning.message)} ({MISSING})", err=True)
+            click.echo(f"WARNING {named(result.source or result.id, warning.message)} ({MISSING})", err=True)
+        if result.status != "ok":
+            return
         if fmt == "jsonl":
-            out.write(doc.to_json() + "\n")
-            continue
+            sys.stdout.write(result.files[0].data.decode("utf-8"))
+            return
+        doc = result.document
         for lang, tr in sorted(doc.translations.items()):
-            if not first:
-                out.write("\n")
-            first = False
+            sys.stdout.write("\n" if shown else "")
+            shown += 1
             if len(paths) > 1 or len(doc.translations) > 1 or "-" not in paths:
-                out.write(f"==> {doc.source or doc.id} [{lang}] <==\n")
+                sys.stdout.write(f"==> {doc.source or doc.id} [{lang}] <==\n")
             parts = ([tr.title] if tr.title else []) + [p.text for p in tr.paragraphs]
-            out.write("\n\n".join(parts) + "\n")
-    meter.close()
-    out.flush()
-    if partial:
+            sys.stdout.write("\n\n".join(parts) + "\n")
+
+    def documents() -> Any:
+        for item in iter_sources(paths):
+            if item.is_stdin:
+                yield from read_bytes(data or b"", "<stdin>", options=read_options)
+            elif item.supported:
+                yield from read_source(item, read_options)
+
+    report = RunReport(allow_partial=allow_partial)
+    try:
+        run_documents(worker, documents(), report=report, on_result=on_result)
+    finally:
+        meter.close()
+        sys.stdout.flush()
+    if report.partial:
         allowed = " (allowed: --allow-partial)" if allow_partial else " (exit 1; --allow-partial accepts this)"
-        click.echo(f"{partial} document(s) with a missing translation ({MISSING}){allowed}", err=True)
-    if failed:
-        click.echo(f"{failed} document(s) not translated", err=True)
-    if failed or (partial and not allow_partial):
-        raise SystemExit(1)
+        click.echo(f"{report.partial} document(s) with a missing translation ({MISSING}){allowed}", err=True)
+    if report.failed:
+        click.echo(f"{report.failed} document(s) not translated", err=True)
+    raise SystemExit(report.exit_code)

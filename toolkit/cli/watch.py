@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .common import format_option, handle_errors, input_options, log_options, pipeline_options
+from .common import format_option, handle_errors, input_options, log_options, partial_option, pipeline_options
 from .convert import DEFAULT_FORMAT
 
 
@@ -52,6 +52,7 @@ from .convert import DEFAULT_FORMAT
 )
 @click.option("--once", is_flag=True, help="Process what is in the inbox now, then exit.")
 @click.option("--instance", help="Name of this watcher instance [default: HOST-PID].")
+@partial_option
 @input_options
 @log_options
 @handle_errors
@@ -67,6 +68,7 @@ def command(
     health_every: int,
     once: bool,
     instance: str | None,
+    allow_partial: bool,
     read_options: Any,
 ) -> None:
     """Watch INBOX and convert every file dropped into it, exactly once.
@@ -104,4 +106,4 @@ def command(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     stats = watcher.run(once=once)
-    raise SystemExit(1 if stats.failed else 0)
+    raise SystemExit(1 if stats.failed or (stats.partial and not allow_partial) else 0)
