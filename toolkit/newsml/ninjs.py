@@ -118,17 +118,18 @@ def item_object(item: model.ItemModel, stamp: Stamp, *, source_version: int | No
     obj["language"] = item.lang
     if item.description:
         obj["descriptions"] = [{"role": "summary", "contentType": "text/plain", "value": item.description}]
-    text = "\n\n".join(item.paragraphs)
-    obj["bodies"] = [
-        {
-            "role": "main",
-            "contentType": "application/xhtml+xml",
-            "value": "".join(f"<p>{escape(p, quote=False)}</p>" for p in item.paragraphs),
-            "charCount": len(text),
-            "wordCount": item.wordcount,
-        },
-        {"role": "main", "contentType": "text/plain", "value": text},
-    ]
+    if not item.headline_only:  # a flash has no body: its headline is the whole story
+        text = "\n\n".join(item.paragraphs)
+        obj["bodies"] = [
+            {
+                "role": "main",
+                "contentType": "application/xhtml+xml",
+                "value": "".join(f"<p>{escape(p, quote=False)}</p>" for p in item.paragraphs),
+                "charCount": len(text),
+                "wordCount": item.wordcount,
+            },
+            {"role": "main", "contentType": "text/plain", "value": text},
+        ]
     obj["headlines"] = [{"role": "main", "contentType": "text/plain", "value": item.headline}]
     if item.keywords:
         obj["subjects"] = [{"name": k, "rel": "keyword"} for k in item.keywords]
