@@ -3,25 +3,36 @@
 The basis for wire-feed input and for re-processing our own output (to translate it again,
 for instance). What the item declares is kept, because feed metadata beats guessed
 metadata: guid and version (``meta.guid``/``meta.version``), provider, dates, byline,
-credits, rights, language, headline (the title) and the body paragraphs (XHTML or NITF
-``<p>`` in ``inlineXML``, else ``inlineData`` text/plain split at blank lines). Item
+credits, rights, language, headline (the title) and the body paragraphs. The body is read
+by :mod:`toolkit.feeds.body` whatever its vocabulary: XHTML or NITF (any letter case) in
+``inlineXML`` keep their structure, any other XML gives its text blocks in order, and
+``inlineData`` text is split at blank lines (markup sent as text is read as markup). A
+heading that repeats the headline is dropped; with no headline, the body's first main
+heading is the headline. A headline and no body is a headline-only item (a flash). Item
 times, the provider's codes, links and contributors go to ``meta.extra["newsml"]`` so the
 item can be written again faithfully.
 
 * a ``newsMessage`` gives one document per story: a translation item (``...:translationOf``
   link) whose source is in the same message becomes a :class:`Translation` of it, so our
-  own ``--bundle`` output reads back losslessly;
+  own ``--bundle`` output reads back losslessly; the message's other items (concepts,
+  planning, packages whose items are not in it) are skipped documents;
 * a ``newsItem`` gives one document (a translation read alone keeps its link and is
   written again as a translation, without a package);
 * a ``packageItem`` read from a folder follows its ``itemRef``s to the items in the same
-  folder (matched by guid) and gives their stories, translations attached. When the whole
-  folder is read in one run (a directory walk, a glob, a watcher's batch), those item files
-  are skipped on their own ("read through its packageItem"), so each story is emitted
-  once. A package whose items are not at hand is a skipped document.
+  folder (matched by guid, :mod:`toolkit.newsml.folder`) and gives their stories,
+  translations attached. When the whole folder is read in one run (a directory walk, a
+  glob, a watcher's batch), those item files are skipped on their own ("read through its
+  packageItem"), so each story is emitted once. A package whose items are not at hand is a
+  skipped document;
+* ``planningItem``, ``conceptItem``, ``knowledgeItem`` and ``catalogItem`` are skipped
+  documents (``newsml-planning``, ``newsml-concept``, ...).
 
-Only text items (``ninat:text``) are converted; other items (pictures, ...) are skipped.
-Parsing goes through :func:`~toolkit.newsml.xmlsafe.parse_xml`: DTDs and entities are
-refused (``UnsafeInputError``).
+Text items are converted (class ``ninat:text``, or ``text`` under another alias such as
+Reuters' ``icls:text``; an unknown class that holds text is converted with a warning);
+pictures, video, audio and graphics are skipped (``newsml-not-text``), and so is a text
+item with neither headline nor body (``newsml-empty``). Parsing goes through
+:func:`~toolkit.newsml.xmlsafe.parse_xml`: DTDs and entities are refused
+(``UnsafeInputError``).
 """
 
 from __future__ import annotations
