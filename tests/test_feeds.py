@@ -321,6 +321,30 @@ def test_ninjs_story_with_nested_stories_gives_both(tmp_path):
     assert [d.title for d in read(path)] == ["Main story", "An update"]
 
 
+def test_ninjs_event_timeline_gives_its_text_entries_and_skips_the_event(tmp_path):
+    event = {
+        "uri": "urn:tt:event:1",
+        "type": "event",
+        "headlines": [{"value": "Nobel prize announcement"}],
+        "eventDetails": {"dates": {"startDate": "2025-10-06T11:30:00+02:00"}},
+        "associations": [
+            {
+                "name": "u1",
+                "type": "text",
+                "uri": "urn:tt:u:1",
+                "version": 1,
+                "headlines": [{"value": "Prize goes to X"}],
+                "bodies": [{"contentType": "text/plain", "value": "The prize in physics goes to X."}],
+            },
+        ],
+    }
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    docs = read(path)
+    assert [(d.status, d.title) for d in docs] == [("skipped", "Nobel prize announcement"), ("ok", "Prize goes to X")]
+    assert docs[0].skipped.code == "ninjs-event"
+
+
 def test_ap_media_api_envelopes(tmp_path):
     single = {
         "api_version": "2.1",

@@ -146,6 +146,13 @@ def test_markup_sent_as_plain_text_is_read_as_markup():
     assert texts(doc) == ["Escaped HTML body.", "Two."]
 
 
+def test_escaped_markup_inside_inline_xml_is_read_as_markup():
+    (doc,) = read(item("<![CDATA[<p>First escaped.</p><p>Second escaped.</p>]]>", contenttype="text/html"))
+    assert texts(doc) == ["First escaped.", "Second escaped."]
+    (doc,) = read(item("Plain text in inlineXML.\n\nSecond block.", contenttype="text/plain"))
+    assert texts(doc) == ["Plain text in inlineXML.", "Second block."]
+
+
 def test_paragraph_languages_declared_in_the_body_are_kept():
     body = parse_xml(
         b'<x xmlns="http://www.w3.org/1999/xhtml"><p>Hello.</p><div xml:lang="ru"><p>Privet.</p></div></x>', "x"

@@ -221,20 +221,20 @@ def item_documents(
     raw_item: dict[str, Any], source: str, *, extra_body: str | None = None, depth: int = 0
 ) -> Iterator[Document]:
     """The documents of one item: itself, or, for a collection without text of its own, its nested
-    text items (each its own story, ``SOURCE#name``)."""
+    text items (each its own story, ``SOURCE#name``). Nested items with a body of their own inside a
+    story or an event (a live timeline) are stories too, after it."""
     item = _lower(raw_item)
     body, _ = _body(item)
     has_body = bool(body.strip() or (extra_body or "").strip())
+    reason = _skip_reason(item)
     nested = [(name, a) for name, a in _associations(item) if _nested_text(a)] if depth < MAX_NESTING else []
-    nested_bodies = [(name, a) for name, a in nested if _body(a)[0].strip()]
-    collection = _kind(item) in TEXT_TYPES | {None} and not has_body and _skip_reason(item) is None
-    if collection and nested:
+    if reason is None and not has_body and nested:  # a collection: its items are the stories
         for name, assoc in nested:
             yield from item_documents(assoc, f"{source}#{name}", depth=depth + 1)
         return
     yield item_to_document(raw_item, source, extra_body=extra_body)
-    if has_body and _skip_reason(item) is None:  # a story with nested stories of their own (a timeline)
-        for name, assoc in nested_bodies:
+    for name, assoc in nested:
+        if _body(assoc)[0].strip():
             yield from item_documents(assoc, f"{source}#{name}", depth=depth + 1)
 
 

@@ -168,7 +168,10 @@ def _bodies(item: etree._Element) -> Iterator[Body]:
     if content_set is None:
         return
     for inline in content_set.iterfind(q("inlineXML")):
-        yield read_body(inline)  # languages declared inside the body only (not the item's)
+        if len(inline) == 0:  # text, or markup escaped as text (CDATA), where elements were expected
+            yield text_body(inline.text or "")
+        else:
+            yield read_body(inline)  # languages declared inside the body only (not the item's)
     for data in content_set.iterfind(q("inlineData")):
         kind = (data.get("contenttype") or "text/plain").split(";")[0].strip().lower()
         if data.get("encoding") or not (kind.startswith("text/") or kind.endswith(("+xml", "/xml", "html"))):
