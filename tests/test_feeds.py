@@ -118,6 +118,7 @@ def test_hostile_or_broken_xml_fails_with_a_clear_error(tmp_path, data, fragment
         (b"[1, 2]", "JSON object"),
         (b"{broken", "invalid JSON"),
         (b"[]", "empty JSON array"),
+        (b'[{"file": "a.xml", "sha256": "00"}]', "not a ninjs item"),
     ],
 )
 def test_bad_ninjs(tmp_path, data, fragment):

@@ -34,6 +34,11 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml", "applicati
 TEXT_TYPES = frozenset({"text", "composite", "collection"})
 MEDIA_TYPES = frozenset({"picture", "graphic", "video", "audio", "component"})
 EVENT_TYPES = frozenset({"event", "planning", "concept"})
+#: Fields that make a JSON object a ninjs item (any version, case-insensitive).
+NINJS_KEYS = frozenset(
+    {"uri", "guid", "type", "headline", "headlines", "bodies", "body_html", "body_text", "body_xhtml",
+     "versioncreated", "associations", "renditions", "eventdetails", "title", "descriptions"}
+)  # fmt: skip
 #: How deep associations are followed for nested items (a collection of collections).
 MAX_NESTING = 4
 
@@ -286,6 +291,11 @@ def read_json(data: bytes, source: str, options: ReadOptions) -> Iterator[Docume
                 doc = Document.from_dict(item)
                 doc.source = doc.source or where
                 yield doc
+            elif not NINJS_KEYS & {str(k).lower() for k in item}:
+                raise InputError(
+                    "not a ninjs item: the object has none of uri, guid, type, headline(s), body or bodies",
+                    path=where,
+                )
             else:
                 yield from item_documents(item, where, extra_body=extra)
         except (InputError, DocumentFormatError) as exc:
