@@ -163,10 +163,6 @@ class Body:
     byline: str | None = None
     description: str | None = None
 
-    @property
-    def headings(self) -> list[Block]:
-        return [b for b in self.blocks if b.heading]
-
 
 def _local(el: etree._Element) -> str:
     tag = el.tag
@@ -241,7 +237,7 @@ class _Walker:
         name = _local(el)
         if not name:  # comments and processing instructions: only their tail is text
             return
-        own_lang = el.get(XML_LANG) or el.get("lang") if name != "lang" else el.get(XML_LANG)
+        own_lang = el.get(XML_LANG) or el.get("lang")  # XHTML's lang too
         lang = own_lang.strip() if isinstance(own_lang, str) and own_lang.strip() else lang
         if name in SKIP or (in_header and name in _HEADER_FURNITURE):
             return
