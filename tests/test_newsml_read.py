@@ -35,7 +35,8 @@ IPTC_VALID = {
         11,
         None,
     ),
-    "LISTING_29_Hop_History.xml": ("ok", "urn:newsml:acmenews.com:20161019T1205:HOP-HISTORY-EXAMPLE", 11, "en-US"),
+    # a text item with no headline and no body (the example shows a hop history only): nothing to convert
+    "LISTING_29_Hop_History.xml": ("skipped", "urn:newsml:acmenews.com:20161019T1205:HOP-HISTORY-EXAMPLE", 11, "en-US"),
 }
 OWN_EXAMPLES = ["00_bare_minimum.xml", "01_kk_translation.xml", "02_package_languages.xml", "03_minimal_text.xml"]
 

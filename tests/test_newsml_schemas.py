@@ -119,7 +119,6 @@ STRICTER = {
     "empty headline": _set_text("n:contentMeta/n:headline", " "),
     "headline over 300 characters": _set_text("n:contentMeta/n:headline", "x" * 301),
     "no language": _drop("n:contentMeta/n:language"),
-    "no contentSet (no body)": _drop("n:contentSet"),
     "body without paragraphs": _no_paragraphs,
     "empty paragraph": _set_text(".//h:body/h:p", ""),
     "body in NITF, not XHTML": _nitf_body,

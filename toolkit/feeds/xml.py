@@ -13,7 +13,7 @@ _ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)[\s/>]")
 _SKIP = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>)", re.S | re.IGNORECASE)
 
 FEED_ROOTS = {"rss", "feed", "RDF"}
-NEWSML_ROOTS = {"newsItem", "packageItem", "newsMessage"}
+NEWSML_ROOTS = {"newsItem", "packageItem", "newsMessage", "planningItem", "conceptItem", "knowledgeItem", "catalogItem"}
 
 
 def root_name(data: bytes) -> str | None:

@@ -295,6 +295,8 @@ def news_item(
     if item.description:
         _sub(content, "description", item.description, role=DESC_SUMMARY)
 
+    if item.headline_only:  # a flash: the headline is the whole story, no contentSet (IPTC: optional)
+        return root
     content_set = _sub(root, "contentSet")
     inline = _sub(content_set, "inlineXML", contenttype=XHTML_TYPE, wordcount=str(item.wordcount))
     inline.set(XML_LANG, item.lang)

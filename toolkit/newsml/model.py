@@ -145,6 +145,11 @@ class ItemModel:
     def wordcount(self) -> int:
         return len(" ".join(self.paragraphs).split())  # the words of every paragraph, one split
 
+    @property
+    def headline_only(self) -> bool:
+        """A headline and no body (a flash): written without a body."""
+        return not self.paragraphs
+
 
 @dataclass(slots=True)
 class PackageModel:
@@ -288,14 +293,35 @@ def _web_origin(url: str | None) -> tuple[str, str] | None:
     return parts.hostname, f"{parts.scheme}://{parts.netloc}/"
 
 
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_URI_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f<>\"{}|\\^`\[\]]|%(?![0-9A-Fa-f]{2})")
+_IPV6_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://(?:[^/?#@]*@)?\[[0-9A-Fa-f:.]+\]")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: RFC 3986 reserved and unreserved characters, and '%' (escapes already there are kept).
+_URI_KEEP = ":/?@!$&'()*+,;=~-._%"
+
+
 def safe_uri(url: str | None) -> str | None:
-    """A URI usable in an attribute: white space and controls percent-encoded, or None."""
+    """A URI usable as ``xs:anyURI`` (and by RFC 3986 readers), or None when it has no scheme.
+
+    A URI that is fine already comes back as it is (non-ASCII characters included: an IRI). Anything
+    else is percent-encoded, not refused: white space and controls, a second ``#`` (``a#b#c`` ->
+    ``a#b%23c``), a ``%`` not followed by two hex digits, brackets outside an IPv6 host, and the
+    characters RFC 3986 excludes (``<>"{}|\\^```). A feed link that is not a clean URI must never make
+    an item invalid."""
     if not url or not isinstance(url, str):  # meta.extra of a document read from JSON may hold anything
         return None
     text = url.strip()
-    if not text or not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", text):
+    if not text or not _URI_SCHEME.match(text):
         return None
-    return quote(text, safe=":/?#[]@!$&'()*+,;=%~-._") if re.search(r"[\s\x00-\x1f\x7f]", text) else text
+    host = _IPV6_HOST.match(text)
+    head, rest = (text[: host.end()], text[host.end() :]) if host else ("", text)
+    if rest.count("#") <= 1 and not _URI_UNSAFE.search(rest):
+        return text
+    base, mark, fragment = rest.partition("#")
+    base = quote(_BAD_PERCENT.sub("%25", base), safe=_URI_KEEP)
+    fragment = quote(_BAD_PERCENT.sub("%25", fragment), safe=_URI_KEEP)
+    return head + base + mark + fragment
 
 
 def _engine(tr: Translation, clean: _Cleaner) -> str:
@@ -465,6 +491,7 @@ class _Shared:
     info_source: Party | None
     source_party: Party | None  # who created the content (the site, else the copyright holder)
     source_url: str | None
+    headline_only: bool = False  # the original has a headline and no body (a flash)
 
 
 def _hops(created_by: Party | None, published: str | None, ours: Party, stamped: bool) -> list[Hop]:
@@ -478,11 +505,11 @@ def _translation_item(
     cleaned = list(zip(clean.each([p.text for p in tr.paragraphs]), [p.lang for p in tr.paragraphs], strict=True))
     cleaned = [(text, tag) for text, tag in cleaned if text]
     paragraphs = [text for text, _ in cleaned]
-    if not paragraphs:
-        raise ValidationError(f"translation {key!r} has no text: a NewsML-G2 item needs a body", path=shared.where)
-    lang = _language(tr.lang or key, " ".join(paragraphs[:20]), f"translation {key!r}", warnings)
     partial = _partial_note(tr, clean)
     title = clean(tr.title)
+    if not paragraphs and not (shared.headline_only and title):  # a flash translates to a headline
+        raise ValidationError(f"translation {key!r} has no text: a NewsML-G2 item needs a body", path=shared.where)
+    lang = _language(tr.lang or key, " ".join(paragraphs[:20]) or title, f"translation {key!r}", warnings)
     engine = _engine(tr, clean)
     source_lang = langtag.canonical(tr.source_lang) or shared.lang
     notices = [Notice(shared.notice, shared.lang)] if shared.notice else []
@@ -554,11 +581,11 @@ def story_of(doc: Document, settings: Settings) -> Story:
     cleaned = list(zip(clean.each([p.text for p in doc.paragraphs]), [p.lang for p in doc.paragraphs], strict=True))
     cleaned = [(text, tag) for text, tag in cleaned if text]
     paragraphs = [text for text, _ in cleaned]
-    if not paragraphs:
-        raise ValidationError("no body text: a NewsML-G2 item needs at least one paragraph", path=where)
-    lang = _language(doc.lang, " ".join(paragraphs[:20]), "document language", warnings)
-
     title = clean(doc.title)
+    if not paragraphs and not title:
+        raise ValidationError("no body text and no headline: nothing to write as a news item", path=where)
+    lang = _language(doc.lang, " ".join(paragraphs[:20]) or title, "document language", warnings)
+
     if title:
         headline, derived = shorten(title), False
         if headline != title:
@@ -612,6 +639,7 @@ def story_of(doc: Document, settings: Settings) -> Story:
         info_source=info_source,
         source_party=info_source or (Party(name=holder) if holder else None),
         source_url=source_url,
+        headline_only=not paragraphs,
     )
     catalog_refs, schemes = _extra_catalogs(extra, clean)
     original = ItemModel(

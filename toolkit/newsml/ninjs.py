@@ -125,21 +125,24 @@ def item_object(item: model.ItemModel, stamp: Stamp, *, source_version: int | No
         obj.setdefault("descriptions", []).append(
             {"role": "partial-translation", "contentType": "text/plain", "value": item.partial_note}
         )
-    text = "\n\n".join(item.paragraphs)
-    langs = item.paragraph_langs or [None] * len(item.paragraphs)  # a paragraph in another language says so
-    obj["bodies"] = [
-        {
-            "role": "main",
-            "contentType": "application/xhtml+xml",
-            "value": "".join(
-                f'<p lang="{escape(lang)}">{escape(p, quote=False)}</p>' if lang else f"<p>{escape(p, quote=False)}</p>"
-                for p, lang in zip(item.paragraphs, langs, strict=True)
-            ),
-            "charCount": len(text),
-            "wordCount": item.wordcount,
-        },
-        {"role": "main", "contentType": "text/plain", "value": text},
-    ]
+    if not item.headline_only:  # a flash has no body: its headline is the whole story
+        text = "\n\n".join(item.paragraphs)
+        langs = item.paragraph_langs or [None] * len(item.paragraphs)  # a paragraph in another language says so
+        obj["bodies"] = [
+            {
+                "role": "main",
+                "contentType": "application/xhtml+xml",
+                "value": "".join(
+                    f'<p lang="{escape(lang)}">{escape(p, quote=False)}</p>'
+                    if lang
+                    else f"<p>{escape(p, quote=False)}</p>"
+                    for p, lang in zip(item.paragraphs, langs, strict=True)
+                ),
+                "charCount": len(text),
+                "wordCount": item.wordcount,
+            },
+            {"role": "main", "contentType": "text/plain", "value": text},
+        ]
     obj["headlines"] = [{"role": "main", "contentType": "text/plain", "value": item.headline}]
     if item.keywords:
         obj["subjects"] = [{"name": k, "rel": "keyword"} for k in item.keywords]

@@ -3,25 +3,36 @@
 The basis for wire-feed input and for re-processing our own output (to translate it again,
 for instance). What the item declares is kept, because feed metadata beats guessed
 metadata: guid and version (``meta.guid``/``meta.version``), provider, dates, byline,
-credits, rights, language, headline (the title) and the body paragraphs (XHTML or NITF
-``<p>`` in ``inlineXML``, else ``inlineData`` text/plain split at blank lines). Item
+credits, rights, language, headline (the title) and the body paragraphs. The body is read
+by :mod:`toolkit.feeds.body` whatever its vocabulary: XHTML or NITF (any letter case) in
+``inlineXML`` keep their structure, any other XML gives its text blocks in order, and
+``inlineData`` text is split at blank lines (markup sent as text is read as markup). A
+heading that repeats the headline is dropped; with no headline, the body's first main
+heading is the headline. A headline and no body is a headline-only item (a flash). Item
 times, the provider's codes, links and contributors go to ``meta.extra["newsml"]`` so the
 item can be written again faithfully.
 
 * a ``newsMessage`` gives one document per story: a translation item (``...:translationOf``
   link) whose source is in the same message becomes a :class:`Translation` of it, so our
-  own ``--bundle`` output reads back losslessly;
+  own ``--bundle`` output reads back losslessly; the message's other items (concepts,
+  planning, packages whose items are not in it) are skipped documents;
 * a ``newsItem`` gives one document (a translation read alone keeps its link and is
   written again as a translation, without a package);
 * a ``packageItem`` read from a folder follows its ``itemRef``s to the items in the same
-  folder (matched by guid) and gives their stories, translations attached. When the whole
-  folder is read in one run (a directory walk, a glob, a watcher's batch), those item files
-  are skipped on their own ("read through its packageItem"), so each story is emitted
-  once. A package whose items are not at hand is a skipped document.
+  folder (matched by guid, :mod:`toolkit.newsml.folder`) and gives their stories,
+  translations attached. When the whole folder is read in one run (a directory walk, a
+  glob, a watcher's batch), those item files are skipped on their own ("read through its
+  packageItem"), so each story is emitted once. A package whose items are not at hand is a
+  skipped document;
+* ``planningItem``, ``conceptItem``, ``knowledgeItem`` and ``catalogItem`` are skipped
+  documents (``newsml-planning``, ``newsml-concept``, ...).
 
-Only text items (``ninat:text``) are converted; other items (pictures, ...) are skipped.
-Parsing goes through :func:`~toolkit.newsml.xmlsafe.parse_xml`: DTDs and entities are
-refused (``UnsafeInputError``).
+Text items are converted (class ``ninat:text``, or ``text`` under another alias such as
+Reuters' ``icls:text``; an unknown class that holds text is converted with a warning);
+pictures, video, audio and graphics are skipped (``newsml-not-text``), and so is a text
+item with neither headline nor body (``newsml-empty``). Parsing goes through
+:func:`~toolkit.newsml.xmlsafe.parse_xml`: DTDs and entities are refused
+(``UnsafeInputError``).
 """
 
 from __future__ import annotations
@@ -34,11 +45,13 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from ..document import Document, Paragraph, Translation, content_id
-from ..errors import ToolkitError, UnsupportedInputError
+from ..errors import InputError, ToolkitError, UnsupportedInputError
+from ..feeds.body import Block, Body, read_body, text_body
 from ..feeds.items import given, item_id
-from ..text import normalize_line, split_blocks
+from ..text import normalize_line
 from . import langtag
-from .vocab import ITEM_TEXT, NAR, REL_SOURCE, TRANSLATION_RELS, XML_LANG, q
+from .folder import Folder, FolderCache, read_regular
+from .vocab import NAR, REL_SOURCE, TRANSLATION_RELS, XML_LANG, q
 from .xmlsafe import head_bytes, parse_xml
 
 if TYPE_CHECKING:
@@ -64,25 +77,27 @@ def _strip_comments(head: bytes) -> bytes:
 def read_newsml(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
     """Documents from a NewsML-G2 file (``.xml`` files with another root go to other readers)."""
     name = root_name(data)
-    if name not in ROOTS:
+    if name not in ROOTS and name not in OTHER_ITEMS:
         yield from _other_xml(data, source, options, name)
         return
     root = parse_xml(data, source)
     if etree.QName(root).namespace != NAR:
         raise UnsupportedInputError(f"<{name}> is not in the NewsML-G2 namespace {NAR}", path=source)
     encoding = root.getroottree().docinfo.encoding or "utf-8"
-    folder = _folder_of(options)
-    if name == "newsItem":
+    if name in OTHER_ITEMS:
+        yield other_item_document(root, source)
+    elif name == "newsItem":
         doc = item_document(root, source, encoding)
         whole = getattr(options, "whole_folder", False)
-        package = folder.package_of(doc.meta.guid) if whole and folder is not None and doc.meta.guid else None
-        if package is not None and doc.status == "ok":
+        folder = _folder_of(options) if whole and doc.meta.guid and doc.status == "ok" else None
+        package = folder.package_of(doc.meta.guid) if folder is not None and doc.meta.guid else None
+        if package is not None:
             doc.skip("newsml-in-package", f"read through its packageItem {package}", processor=PROCESSOR)
         yield doc
     elif name == "newsMessage":
         yield from message_documents(root, source, encoding)
     else:
-        yield from package_documents(root, source, folder)
+        yield from package_documents(root, source, _folder_of(options), options)
 
 
 def _other_xml(data: bytes, source: str, options: ReadOptions, name: str | None) -> Iterator[Document]:
@@ -146,26 +161,88 @@ def _lang_of(item: etree._Element, content_meta: etree._Element | None) -> str |
     return None if lang in (None, "und") else lang
 
 
-def _paragraphs(item: etree._Element) -> list[tuple[str, str | None]]:
-    """(text, language where a paragraph declares its own) of the body paragraphs."""
+def _bodies(item: etree._Element) -> Iterator[Body]:
+    """The bodies of an item's ``contentSet``, in order: each ``inlineXML`` (any vocabulary), then each
+    text ``inlineData`` (plain text, or markup sent as text)."""
     content_set = item.find(q("contentSet"))
     if content_set is None:
-        return []
+        return
     for inline in content_set.iterfind(q("inlineXML")):
-        found = [
-            (_text(p), langtag.canonical(p.get(XML_LANG)))
-            for p in inline.iter()
-            if isinstance(p.tag, str) and etree.QName(p).localname == "p"
-        ]
-        found = [(t, lang) for t, lang in found if t]
-        if found:
-            return found
+        if len(inline) == 0:  # text, or markup escaped as text (CDATA), where elements were expected
+            yield text_body(inline.text or "")
+        else:
+            yield read_body(inline)  # languages declared inside the body only (not the item's)
     for data in content_set.iterfind(q("inlineData")):
-        if (data.get("contenttype") or "text/plain").split(";")[0].strip() == "text/plain" and not data.get("encoding"):
-            blocks = [normalize_line(" ".join(b.split())) for b in split_blocks(data.text or "")]
-            if any(blocks):
-                return [(b, None) for b in blocks if b]
-    return []
+        kind = (data.get("contenttype") or "text/plain").split(";")[0].strip().lower()
+        if data.get("encoding") or not (kind.startswith("text/") or kind.endswith(("+xml", "/xml", "html"))):
+            continue  # base64 or binary renditions
+        yield text_body(data.text or "")
+
+
+def _body(item: etree._Element) -> Body:
+    """The first body that holds any text (an empty ``Body`` when none does)."""
+    for body in _bodies(item):
+        if body.blocks:
+            return body
+    return Body()
+
+
+def _key(text: str | None) -> str:
+    """A headline as compared with a heading: letters and digits only, case ignored."""
+    return "".join(ch for ch in (text or "").casefold() if ch.isalnum())
+
+
+def _repeats(text: str, headlines: list[str]) -> bool:
+    """Whether a heading of the body repeats a headline: the same words, or most of them (the
+    headline's kicker cut off: "Preview: X at Y" / "X at Y"). A paragraph that starts like the
+    headline is never dropped: a headline derived from the first sentence repeats it."""
+    key = _key(text)
+    if not key:
+        return False
+    for headline in headlines:
+        other = _key(headline)
+        if key == other:
+            return True
+        if other and (key in other or other in key) and min(len(key), len(other)) >= 0.6 * max(len(key), len(other)):
+            return True
+    return False
+
+
+def _headlines(content_meta: etree._Element | None) -> list[str]:
+    """The item's headlines, the main one first (no role or a main role, lowest rank)."""
+    if content_meta is None:
+        return []
+    found = []
+    for order, el in enumerate(content_meta.iterfind(q("headline"))):
+        text = _text(el)
+        if not text:
+            continue
+        role = (el.get("role") or "").rsplit(":", 1)[-1].lower()
+        rank = (el.get("rank") or "").strip()
+        sub = bool(role) and role not in ("main", "headline", "hl1", "title")
+        found.append(((sub, int(rank) if rank.isdigit() else 1, order), text))
+    return [text for _, text in sorted(found)]
+
+
+def _story_text(headlines: list[str], body: Body) -> tuple[str | None, list[Block]]:
+    """(headline, body blocks): headings that repeat a headline are dropped; with no headline, the
+    body's first main heading (or its document title) is the headline. A body of headings that only
+    repeat the headline leaves no blocks: a headline-only item (a flash)."""
+    blocks = list(body.blocks)
+    headline = headlines[0] if headlines else None
+    if headline is None:
+        first = next((b for b in blocks if b.heading and b.heading <= 2), None)
+        if first is not None:
+            headline = first.text
+        elif body.title:
+            headline = body.title
+    known = [h for h in [*headlines, headline] if h]
+    kept: list[Block] = []
+    for block in blocks:
+        if block.heading and _repeats(block.text, known):
+            continue
+        kept.append(block)
+    return headline, kept
 
 
 def _links(item_meta: etree._Element | None) -> list[dict[str, Any]]:
@@ -205,6 +282,12 @@ def _is_translation_link(link: dict[str, Any]) -> bool:
 # -- items --------------------------------------------------------------------------------------------
 
 
+#: Item classes that are text (``ninat:text``; Reuters and ANSA use ``icls:text``): the code after the alias.
+TEXT_CLASSES = frozenset({"text"})
+#: Item classes that are not: skipped with a reason (other unknown classes are converted when they hold text).
+MEDIA_CLASSES = frozenset({"picture", "graphic", "video", "audio", "animation", "interactive", "composite"})
+
+
 def item_document(item: etree._Element, source: str, encoding: str = "utf-8") -> Document:
     """One ``newsItem`` as a Document (see the module documentation for what is kept)."""
     guid = (item.get("guid") or "").strip()
@@ -216,17 +299,19 @@ def item_document(item: etree._Element, source: str, encoding: str = "utf-8") ->
     if item_meta is not None:
         klass = item_meta.find(q("itemClass"))
         item_class = (klass.get("qcode") or "").strip() if klass is not None else ""
+    class_code = item_class.rsplit(":", 1)[-1].lower()
 
-    body = _paragraphs(item)
-    paragraphs = [text for text, _ in body]
     lang = _lang_of(item, content_meta)
+    body = _body(item)
+    headlines = _headlines(content_meta)
+    headline, blocks = _story_text(headlines, body)
+    paragraphs = [block.text for block in blocks]
     text = "\n\n".join(paragraphs)
-    headline = _first_text(content_meta, "headline") or None
     # like every feed reader: the same item delivered again has the same id, a new version a new one
     doc = Document.from_text(text, source=source, encoding=encoding, id=item_id(guid, version, headline, text))
     doc.title = headline
     doc.lang = lang
-    doc.paragraphs = [Paragraph(p, p_lang) for p, p_lang in body]
+    doc.paragraphs = [Paragraph(block.text, langtag.canonical(block.lang)) for block in blocks]
 
     provider = _party(item_meta.find(q("provider")) if item_meta is not None else None)
     info_source = _party(content_meta.find(q("infoSource")) if content_meta is not None else None)
@@ -242,6 +327,8 @@ def item_document(item: etree._Element, source: str, encoding: str = "utf-8") ->
         meta.photo_credits = list(dict.fromkeys(t for t in map(_text, content_meta.iterfind(q("creditline"))) if t))
         meta.description = _first_text(content_meta, "description") or None
         meta.keywords = list(dict.fromkeys(t for t in map(_text, content_meta.iterfind(q("keyword"))) if t))
+    meta.byline = meta.byline or body.byline
+    meta.description = meta.description or body.description
     rights = item.find(q("rightsInfo"))
     if rights is not None:
         holder = _party(rights.find(q("copyrightHolder")))
@@ -273,16 +360,44 @@ def item_document(item: etree._Element, source: str, encoding: str = "utf-8") ->
     fields.update(published=meta.published, byline=meta.byline, provider=meta.provider)
     given(doc, *[name for name, value in fields.items() if value])  # feed metadata beats guesses
 
-    if item_class and item_class != ITEM_TEXT:
-        doc.skip(
-            "newsml-not-text", f"{item_class} item: only text items (ninat:text) are converted", processor=PROCESSOR
-        )
-    elif not paragraphs:
-        doc.warn("newsml-no-body", "the item has no body text (no <p> in inlineXML, no text/plain inlineData)")
+    if class_code in MEDIA_CLASSES or (class_code and class_code not in TEXT_CLASSES and not paragraphs):
+        doc.skip("newsml-not-text", f"{item_class} item: not text, nothing to convert", processor=PROCESSOR)
+    elif not paragraphs and not headline:
+        doc.skip("newsml-empty", "the item has no headline and no body text", processor=PROCESSOR)
+    elif class_code and class_code not in TEXT_CLASSES:
+        doc.warn("newsml-item-class", f"item class {item_class} is not text, but the item holds text: converted")
     return doc
 
 
-def package_document(package: etree._Element, source: str) -> Document:
+def other_item_document(item: etree._Element, source: str) -> Document:
+    """A ``planningItem``, ``conceptItem``, ``knowledgeItem`` or ``catalogItem``: no story to
+    convert, a skipped document that says what it was."""
+    name = etree.QName(item).localname
+    guid = (item.get("guid") or "").strip()
+    content_meta = item.find(q("contentMeta"))
+    headline = (_headlines(content_meta) or [None])[0]
+    doc = Document.from_text("", source=source, id=content_id(f"{name}\n{guid}\n{headline or ''}"))
+    doc.title = headline
+    doc.meta.guid = guid or None
+    version = (item.get("version") or "1").strip()
+    doc.meta.version = int(version) if version.isdigit() and int(version) > 0 else None
+    klass = item.find(f"{q('itemMeta')}/{q('itemClass')}")
+    doc.meta.extra["newsml"] = {"item_class": klass.get("qcode") if klass is not None else None, "root": name}
+    code, what = OTHER_ITEMS[name]
+    doc.skip(code, f"a {name} ({what}) holds no story text: nothing to convert", processor=PROCESSOR)
+    return doc
+
+
+#: NewsML-G2 items that are not news: root element -> (skip code, what it is).
+OTHER_ITEMS = {
+    "planningItem": ("newsml-planning", "news coverage planning"),
+    "conceptItem": ("newsml-concept", "a concept: an event, a person, an organisation, ..."),
+    "knowledgeItem": ("newsml-knowledge", "a set of concepts"),
+    "catalogItem": ("newsml-catalog", "a catalog of schemes"),
+}
+
+
+def package_document(package: etree._Element, source: str, *, in_message: bool = False) -> Document:
     """A packageItem whose items are not at hand: a skipped document (no content of its own)."""
     guid = (package.get("guid") or "").strip()
     doc = Document.from_text("", source=source, id=content_id(guid) if guid else None)
@@ -291,10 +406,11 @@ def package_document(package: etree._Element, source: str) -> Document:
     doc.meta.version = int(version) if version.isdigit() and int(version) > 0 else None
     refs = _item_refs(package)
     doc.meta.extra["newsml"] = {"item_class": "ninat:composite", "item_refs": refs}
+    where = "in the message" if in_message else "in the same folder"
     doc.skip(
         "newsml-package",
-        f"a packageItem has no content of its own ({len(refs)} item reference(s)) and none of its items "
-        "is in the same folder: drop the items with it, or send a newsMessage that carries them",
+        f"a packageItem has no content of its own ({len(refs)} item reference(s)) and not all of its items "
+        f"are {where}: drop the items with it, or send a newsMessage that carries them",
         processor=PROCESSOR,
     )
     return doc
@@ -304,22 +420,33 @@ def _item_refs(package: etree._Element) -> list[str]:
     return list(dict.fromkeys(el.get("residref").strip() for el in package.iter(q("itemRef")) if el.get("residref")))
 
 
-def package_documents(package: etree._Element, source: str, folder: _Folder | None) -> Iterator[Document]:
-    """The stories of a ``packageItem`` whose items lie in the same folder (followed by guid)."""
+def package_documents(
+    package: etree._Element, source: str, folder: Folder | None, options: ReadOptions | None = None
+) -> Iterator[Document]:
+    """The stories of a ``packageItem`` whose items are in the same folder (followed by guid)."""
     refs = _item_refs(package)
     found = [(ref, folder.item_path(ref)) for ref in refs] if folder is not None else []
     paths = [(ref, path) for ref, path in found if path is not None]
     if not paths:
         yield package_document(package, source)
         return
+    limit = getattr(options, "max_bytes", MAX_ITEM_BYTES)
     docs: list[Document] = []
-    for _ref, path in paths:
-        data = path.read_bytes()
+    for ref, path in paths:
         where = f"{source}#{path.name}"
+        data = read_regular(path, limit + 1)
+        if data is None or len(data) > limit:
+            why = "cannot be read" if data is None else f"is larger than {limit // (1024 * 1024)} MiB"
+            yield Document.failed_input(where, InputError(f"the package's item {ref} {why}", path=where))
+            continue
         try:
             item = parse_xml(data, where)
         except ToolkitError as exc:
             yield Document.failed_input(where, exc)
+            continue
+        if item.tag != q("newsItem") or (item.get("guid") or "").strip() != ref:
+            error = InputError(f"the file no longer holds the package's item {ref}", path=where)
+            yield Document.failed_input(where, error)
             continue
         docs.append(item_document(item, where, item.getroottree().docinfo.encoding or "utf-8"))
     missing = [ref for ref, path in found if path is None]
@@ -335,62 +462,17 @@ def package_documents(package: etree._Element, source: str, folder: _Folder | No
     yield from stories
 
 
-class _Folder:
-    """The NewsML-G2 files of one folder, indexed by the guid of their root (built once per state)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.items: dict[str, Path] = {}
-        self.packaged: dict[str, str] = {}  # item guid -> the guid of a package that references it
-        for path in sorted(directory.glob("*.xml")):
-            try:
-                with open(path, "rb") as fh:
-                    head = fh.read(8192)
-            except OSError:
-                continue
-            match = _ROOT_GUID.search(_strip_comments(head))
-            if not match:
-                continue
-            root, guid = match.group(1).decode("ascii"), match.group(2).decode("utf-8", "replace").strip()
-            if root == "newsItem" and guid:
-                self.items.setdefault(guid, path)
-            elif root == "packageItem" and guid:
-                try:
-                    data = path.read_bytes()[: 1 << 20]
-                except OSError:
-                    continue
-                for ref in _RESIDREF.findall(data):
-                    self.packaged.setdefault(ref.decode("utf-8", "replace").strip(), guid)
-
-    def item_path(self, guid: str) -> Path | None:
-        return self.items.get(guid)
-
-    def package_of(self, guid: str) -> str | None:
-        return self.packaged.get(guid) if guid in self.items else None
+#: An item file followed from a package is read up to this size (the readers' own limit when known).
+MAX_ITEM_BYTES = 256 * 1024 * 1024
+_FOLDERS = FolderCache()
 
 
-_ROOT_GUID = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(newsItem|packageItem)\b[^>]*?\sguid\s*=\s*[\"']([^\"']+)[\"']")
-_RESIDREF = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?itemRef\b[^>]*?\sresidref\s*=\s*[\"']([^\"']+)[\"']")
-_FOLDERS: dict[tuple[str, int, int], _Folder] = {}
-
-
-def _folder_of(options: ReadOptions) -> _Folder | None:
-    """The index of the folder the input came from (None for stdin and messages)."""
+def _folder_of(options: ReadOptions) -> Folder | None:
+    """The index of the folder the input came from (None for stdin), listed once while it is unchanged."""
     origin = getattr(options, "origin", None)
     if not origin:
         return None
-    directory = Path(origin).parent
-    try:
-        st = directory.stat()
-        count = sum(1 for _ in directory.glob("*.xml"))
-    except OSError:
-        return None
-    key = (str(directory.resolve()), st.st_mtime_ns, count)
-    folder = _FOLDERS.get(key)
-    if folder is None:
-        if len(_FOLDERS) > 64:
-            _FOLDERS.clear()
-        folder = _FOLDERS[key] = _Folder(directory)
-    return folder
+    return _FOLDERS.get(Path(origin).parent)
 
 
 def _as_translation(doc: Document, source_lang: str | None) -> Translation:
@@ -412,7 +494,8 @@ def _as_translation(doc: Document, source_lang: str | None) -> Translation:
 
 
 def message_documents(message: etree._Element, source: str, encoding: str = "utf-8") -> Iterator[Document]:
-    """The stories of a ``newsMessage``: originals with their translations attached."""
+    """The stories of a ``newsMessage``: originals with their translations attached; items that are
+    not news (planning, concepts) and packages whose items are not in the message, skipped."""
     item_set = message.find(q("itemSet"))
     items = [el for el in (item_set if item_set is not None else ()) if isinstance(el.tag, str)]
     header = message.find(q("header"))
@@ -422,18 +505,24 @@ def message_documents(message: etree._Element, source: str, encoding: str = "utf
         else []
     )
     header_schemes = _schemes(header) if header is not None else []
+    guids = {(el.get("guid") or "").strip() for el in items if el.tag == q("newsItem")}
     docs: list[Document] = []
-    for el in items:
-        if el.tag == q("newsItem"):
+    for number, el in enumerate(items, 1):
+        name = etree.QName(el).localname if etree.QName(el).namespace == NAR else None
+        if name == "newsItem":
             doc = item_document(el, source, encoding)
             if header_refs or header_schemes:  # the message's catalogs apply to every item in it
                 extra = doc.meta.extra.setdefault("newsml", {})
                 extra["catalog_refs"] = list(dict.fromkeys([*header_refs, *extra.get("catalog_refs", [])]))
                 extra["schemes"] = [*header_schemes, *extra.get("schemes", [])]
             docs.append(doc)
-    if not docs:
-        refs = sum(1 for el in items if el.tag == q("packageItem"))
-        raise UnsupportedInputError(f"the newsMessage holds no newsItem ({refs} package(s))", path=source)
+        elif name == "packageItem":
+            if not set(_item_refs(el)) <= guids:  # its items travel in the message: read through them
+                docs.append(package_document(el, f"{source}#{number}", in_message=True))
+        elif name in OTHER_ITEMS:
+            docs.append(other_item_document(el, f"{source}#{number}"))
+    if not docs and not items:
+        raise UnsupportedInputError("the newsMessage holds no item", path=source)
     yield from _stories(docs)
 
 

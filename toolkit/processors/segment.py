@@ -103,7 +103,7 @@ class Segment(Processor):
             text = normalize_line(" ".join(block.splitlines()))
             if text:
                 paragraphs.append(Paragraph(text))
-        if not paragraphs and not self.allow_empty:
+        if not paragraphs and not self.allow_empty and not (doc.title and doc.title.strip()):  # headline-only
             raise EmptyDocumentError("no text left in the document", path=doc.source)
         doc.paragraphs = paragraphs
         return doc

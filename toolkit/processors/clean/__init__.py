@@ -104,8 +104,8 @@ class Clean(Processor):
         return _Result(clean_text(doc.raw, self.rules), None)
 
     def _check_empty(self, doc: Document, cleaned: Cleaned) -> None:
-        if self.allow_empty:
-            return
+        if self.allow_empty or (doc.title and doc.title.strip() and not cleaned.paragraphs):
+            return  # a headline given with no body left (a flash, a title-only feed entry): headline-only
         if not cleaned.paragraphs:
             reason = "the page holds only boilerplate" if cleaned.removals else "no text in the document"
             raise EmptyDocumentError(f"nothing left after cleaning: {reason}", path=doc.source or doc.id)
