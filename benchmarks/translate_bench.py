@@ -55,6 +55,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tools/ (the test models) lives in the repository, not the package
 VOCAB = 32_000
 
 
@@ -87,7 +88,7 @@ def news_documents(limit: int) -> list[tuple[str, list[str]]]:
 
 
 def build(workdir: Path) -> Path:
-    from toolkit.translate.testmodels import build_random_model, corpus, sp_vocabulary, train_sentencepiece
+    from tools.testmodels import build_random_model, corpus, sp_vocabulary, train_sentencepiece
 
     sentences = corpus(2000)
     for _lang, paragraphs in news_documents(10_000):
@@ -209,9 +210,7 @@ def _toolkit(pkg_dir, docs, sentences, beam, length, threads, batch, setup):
         return (proc.engine.stats["decoded"] - decoded) * length
 
     def config():
-        from toolkit.translate.engine import _TRANSLATORS
-
-        t = next(iter(_TRANSLATORS.values()))
+        t = next(iter(proc.engine.models.translators.values()))
         return f"{t.num_translators}x{proc.engine.intra_threads or 1} threads, {t.compute_type}"
 
     return run, config

@@ -74,9 +74,10 @@ def test_models_dir_option_wins_over_environment(cli, packages, models_dir, tmp_
     assert result.exit_code == 0 and result.stdout.strip() == "Сәлем."
 
 
-def test_packages_installed_by_argostranslate_are_found(cli, packages, models_dir, tmp_path):  # noqa: F811
+def test_packages_installed_by_argostranslate_are_found(cli, packages, models_dir, tmp_path, monkeypatch):  # noqa: F811
     argos_dir = tmp_path / "argos-packages"
     argos_dir.mkdir()
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(argos_dir))  # the command line reads it, the library does not
     with zipfile.ZipFile(packages["kk_en"]) as zf:
         zf.extractall(argos_dir)
     listing = cli("models", "list").output
@@ -320,7 +321,7 @@ def test_parallel_workers_decode_even_chunks_with_the_same_results(packages, mod
 
 
 def test_thread_plan_shares_the_cpu_budget():
-    from toolkit.translate.threads import available_cpus, cpu_budget, plan_threads, set_cpu_budget
+    from toolkit.translate.threads import available_cpus, plan_threads
 
     assert plan_threads("cpu", None, None, budget=4) == (4, 1)  # one worker per core
     assert plan_threads("cpu", None, 2, budget=4) == (2, 2)
@@ -328,30 +329,25 @@ def test_thread_plan_shares_the_cpu_budget():
     assert plan_threads("cpu", 2, 0, budget=8) == (2, 4)  # intra 0: "choose"
     assert plan_threads("cpu", 1, 6, budget=2) == (1, 6)  # both given: as they are
     assert plan_threads("cuda", None, None, budget=8) == (1, 0)
-    try:
-        set_cpu_budget(1)
-        assert cpu_budget() == 1 and plan_threads("cpu", None, None) == (1, 1)
-    finally:
-        set_cpu_budget(None)
-    assert cpu_budget() == available_cpus() >= 1
+    assert plan_threads("cpu", None, None) == (available_cpus(), 1)  # no budget given: every core
 
 
 def test_translator_defaults_to_one_worker_per_core(packages, models_dir, cli):  # noqa: F811
+    from toolkit.pipeline import Resources
     from toolkit.processors.translate import Translate
-    from toolkit.translate import engine, threads
 
     install(cli, packages, "kk_en")
-    try:
-        threads.set_cpu_budget(3)
-        engine.clear_caches()
-        list(Translate(to="en").pipe(iter([kk_doc()])))
-        assert [t.num_translators for t in engine._TRANSLATORS.values()] == [3]
-        engine.clear_caches()
-        list(Translate(to="en", threads=2).pipe(iter([kk_doc()])))
-        assert [t.num_translators for t in engine._TRANSLATORS.values()] == [2]
-    finally:
-        threads.set_cpu_budget(None)
-        engine.clear_caches()
+    given = Translate(to="en")
+    given.setup(Resources(cpus=3))  # what a worker's setup(cpus=3) passes on
+    list(given.pipe(iter([kk_doc()])))
+    assert [t.num_translators for t in given.engine.models.translators.values()] == [3]
+    mine = Translate(to="en", threads=2)
+    mine.setup(Resources(cpus=3))  # the option wins over the worker's share
+    list(mine.pipe(iter([kk_doc()])))
+    assert [t.num_translators for t in mine.engine.models.translators.values()] == [2]
+    fixed = Translate(to="en", source="kk")
+    fixed.setup(Resources(cpus=1))  # a fixed source: the models are loaded at setup
+    assert [t.num_translators for t in fixed.engine.models.translators.values()] == [1]
 
 
 def test_processor_in_a_pipeline_records_missing_translations_per_document(packages, models_dir, cli):  # noqa: F811

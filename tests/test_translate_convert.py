@@ -21,7 +21,7 @@ TEXT = "the government said on monday that new trade rules"
 def _reference(folder, tokens, prefix=()) -> str:
     import sentencepiece
 
-    from toolkit.translate.testmodels import hf_greedy
+    from tools.testmodels import hf_greedy
 
     out = [t for t in hf_greedy(folder, tokens, 12, prefix) if t != "</s>"]
     spm = folder / ("target.spm" if (folder / "target.spm").exists() else "sentencepiece.bpe.model")
@@ -35,7 +35,7 @@ def _pieces(folder, name: str) -> list[str]:
 
 
 def test_convert_a_marian_model_then_install_and_translate(cli, models_dir, tmp_path):  # noqa: F811
-    from toolkit.translate.testmodels import build_hf_marian
+    from tools.testmodels import build_hf_marian
 
     snapshot = build_hf_marian(tmp_path / "opus-mt-en-trk-tiny")
     result = cli("models", "convert", snapshot, "-o", tmp_path / "out", "--quantization", "float32", "--install")
@@ -52,7 +52,7 @@ def test_convert_a_marian_model_then_install_and_translate(cli, models_dir, tmp_
 
 
 def test_convert_an_m2m_model_int8_by_default(cli, models_dir, tmp_path):  # noqa: F811
-    from toolkit.translate.testmodels import build_hf_m2m100
+    from tools.testmodels import build_hf_m2m100
 
     snapshot = build_hf_m2m100(tmp_path / "m2m-tiny")
     result = cli("models", "convert", snapshot, "-o", tmp_path / "out", "--to", "kk,ru,en", "--from", "en,kk")
@@ -74,7 +74,7 @@ def test_convert_an_m2m_model_int8_by_default(cli, models_dir, tmp_path):  # noq
 
 
 def test_convert_refuses_what_it_cannot_name(cli, models_dir, tmp_path):  # noqa: F811
-    from toolkit.translate.testmodels import build_hf_marian
+    from tools.testmodels import build_hf_marian
 
     snapshot = build_hf_marian(tmp_path / "m", source_lang="mul", target_lang="deu", target_tokens=())
     result = cli("models", "convert", snapshot, "-o", tmp_path / "out")

@@ -14,7 +14,7 @@ def built_packages() -> dict[str, Path]:
     """The standard test packages (.argosmodel archives), built once per session (about 4 s)."""
     pytest.importorskip("ctranslate2")
     pytest.importorskip("sentencepiece")
-    from toolkit.translate.testmodels import build_test_packages
+    from tools.testmodels import build_test_packages
 
     work = Path(tempfile.mkdtemp(prefix="toolkit-test-models-"))
     return build_test_packages(work)
@@ -27,13 +27,14 @@ def packages() -> dict[str, Path]:
 
 @pytest.fixture
 def models_dir(tmp_path, monkeypatch) -> Path:
-    """An empty, isolated model store (argostranslate's directory isolated too)."""
-    root = tmp_path / "models"
-    monkeypatch.setenv("TOOLKIT_MODELS_DIR", str(root))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path / "argos-packages"))
-    monkeypatch.delenv("TOOLKIT_ARGOS_PACKAGES", raising=False)
-    return root
+    """An empty, isolated model store (argostranslate's directory isolated too), where both the
+    library's default (under the home folder: the library reads no environment variable) and
+    the command line's (``$TOOLKIT_MODELS_DIR``, else ``$XDG_DATA_HOME``) point."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("TOOLKIT_MODELS_DIR", "XDG_DATA_HOME", "ARGOS_PACKAGES_DIR", "TOOLKIT_ARGOS_PACKAGES"):
+        monkeypatch.delenv(name, raising=False)
+    return home / ".local" / "share" / "toolkit" / "models"
 
 
 def sp_path() -> Path:
@@ -44,7 +45,7 @@ def upper_of(text: str) -> str:
     """What the test en->ru model (each piece mapped to its upper-case piece) makes of ``text``."""
     import sentencepiece
 
-    from toolkit.translate.testmodels import sp_vocabulary, upper_mapping
+    from tools.testmodels import sp_vocabulary, upper_mapping
 
     sp = sentencepiece.SentencePieceProcessor(model_file=str(sp_path()))
     vocab = sp_vocabulary(sp_path())

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,34 +97,39 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     return parse_config(read_toml(path), os.fspath(path))
 
 
-# -- where translation models live (the only place the model store reads the environment) ----------
+# -- where translation models live ---------------------------------------------------------------
+# The library reads no environment variable: these functions take the environment as an
+# argument. The command line passes ``os.environ`` (its one bridge from the environment to
+# explicit options); library code that passes nothing gets the defaults under the home folder.
 
 MODELS_DIR_ENV = "TOOLKIT_MODELS_DIR"
 
 
-def models_dir(explicit: str | os.PathLike[str] | None = None) -> str:
+def models_dir(explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> str:
     """The toolkit's model directory: ``explicit`` (``--models-dir``), else ``$TOOLKIT_MODELS_DIR``,
-    else ``$XDG_DATA_HOME/toolkit/models`` (``~/.local/share/toolkit/models``)."""
+    else ``$XDG_DATA_HOME/toolkit/models`` (``~/.local/share/toolkit/models``); the variables
+    only when ``environ`` is given."""
     if explicit:
         return os.fspath(explicit)
-    env = os.environ.get(MODELS_DIR_ENV)
-    if env:
-        return env
-    return os.path.join(_xdg_data_home(), "toolkit", "models")
+    env = environ or {}
+    if env.get(MODELS_DIR_ENV):
+        return env[MODELS_DIR_ENV]
+    return os.path.join(_xdg_data_home(env), "toolkit", "models")
 
 
-def argos_package_dirs() -> list[str]:
+def argos_package_dirs(environ: Mapping[str, str] | None = None) -> list[str]:
     """Where argostranslate installs packages (read only for toolkit): ``$ARGOS_PACKAGES_DIR``,
-    else ``$XDG_DATA_HOME/argos-translate/packages``, plus the legacy ``~/.argos-translate`` one.
-    ``TOOLKIT_ARGOS_PACKAGES=0`` turns the search off."""
-    if os.environ.get("TOOLKIT_ARGOS_PACKAGES", "1").strip().lower() in ("0", "false", "no", "off"):
+    else ``$XDG_DATA_HOME/argos-translate/packages``, plus the legacy ``~/.argos-translate`` one;
+    the variables only when ``environ`` is given. ``TOOLKIT_ARGOS_PACKAGES=0`` turns the search off."""
+    env = environ or {}
+    if env.get("TOOLKIT_ARGOS_PACKAGES", "1").strip().lower() in ("0", "false", "no", "off"):
         return []
     dirs = [
-        os.environ.get("ARGOS_PACKAGES_DIR") or os.path.join(_xdg_data_home(), "argos-translate", "packages"),
+        env.get("ARGOS_PACKAGES_DIR") or os.path.join(_xdg_data_home(env), "argos-translate", "packages"),
         os.path.join(os.path.expanduser("~"), ".argos-translate", "local", "share", "packages"),
     ]
     return list(dict.fromkeys(dirs))
 
 
-def _xdg_data_home() -> str:
-    return os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+def _xdg_data_home(environ: Mapping[str, str]) -> str:
+    return environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")

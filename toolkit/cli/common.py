@@ -203,6 +203,26 @@ def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | N
     return decorate
 
 
+def model_locations(models_dir: str | None = None) -> dict[str, Any]:
+    """Where translation models are: ``--models-dir``, else the environment (``TOOLKIT_MODELS_DIR``,
+    ``XDG_DATA_HOME``, argostranslate's ``ARGOS_PACKAGES_DIR``): the command line's bridge from
+    the environment to the library's explicit options."""
+    from .. import config
+
+    return {
+        "models_dir": config.models_dir(models_dir, os.environ),
+        "argos_dirs": config.argos_package_dirs(os.environ),
+    }
+
+
+def model_store(models_dir: str | None = None) -> Any:
+    """The model store the command line uses (see :func:`model_locations`)."""
+    from ..translate.store import ModelStore
+
+    where = model_locations(models_dir)
+    return ModelStore(where["models_dir"], argos_dirs=where["argos_dirs"])
+
+
 def build_config(
     config_path: str | None, steps: str | None, batch_size: int | None, to: tuple[str, ...] | list[str] = ()
 ) -> Any:
@@ -220,6 +240,10 @@ def build_config(
         if batch_size < 1:
             raise ConfigError("--batch-size must be >= 1")
         config.batch_size = batch_size
+    if "translate" in config.steps:  # where the models are, from the environment unless configured
+        options = config.step_options.setdefault("translate", {})
+        for key, value in model_locations(options.get("models_dir")).items():
+            options.setdefault(key, value)
     return config
 
 

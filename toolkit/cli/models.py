@@ -7,15 +7,13 @@ import json
 
 import click
 
-from .common import handle_errors
+from .common import handle_errors, model_store
 
 _DIR_HELP = "Model directory (default: $TOOLKIT_MODELS_DIR, else $XDG_DATA_HOME/toolkit/models)."
 
 
 def _store(models_dir: str | None):  # type: ignore[no-untyped-def]
-    from ..translate.store import ModelStore
-
-    return ModelStore(models_dir)
+    return model_store(models_dir)
 
 
 @click.group("models")

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .common import handle_errors, split_list
+from .common import handle_errors, model_locations, model_store, split_list
 
 _DIR_HELP = "Model directory (default: $TOOLKIT_MODELS_DIR, else $XDG_DATA_HOME/toolkit/models)."
 
@@ -26,7 +26,6 @@ def _proxies() -> dict[str, str]:
 def _catalog(models_dir: str | None, extra: tuple[str, ...], allow_http: bool = False) -> Any:
     from ..translate.catalog import Catalog, parse_catalog
     from ..translate.download import fetch_bytes
-    from ..translate.store import ModelStore
 
     docs = []
     for where in extra:
@@ -38,7 +37,7 @@ def _catalog(models_dir: str | None, extra: tuple[str, ...], allow_http: bool = 
             except OSError as exc:
                 raise click.UsageError(f"--catalog {where}: {exc.strerror or exc}") from None
         docs.append(parse_catalog(data, where))
-    store = ModelStore(models_dir)
+    store = model_store(models_dir)
     return Catalog.load(store.root, extra=docs), store
 
 
@@ -246,7 +245,6 @@ def convert(
     """
     from ..translate.catalog import CatalogError
     from ..translate.convert import convert_model, require_converter
-    from ..translate.store import ModelStore
 
     require_converter()
     folder = Path(model)
@@ -290,7 +288,7 @@ def convert(
         archive = result.archive
         click.echo(f"Converted {entry.hf_repo} into {archive}")
     if do_install:
-        pkg = ModelStore(models_dir).install(archive, force=force)
+        pkg = model_store(models_dir).install(archive, force=force)
         pairs = ", ".join(f"{s}->{t}" for s, t in pkg.pairs())
         click.echo(f"Installed {pkg.name} {pkg.version} ({pairs}) in {pkg.path}")
 
@@ -325,7 +323,7 @@ def evaluate(
 
     pairs = read_pairs(pairs_file)
     result = evaluate_model(
-        name, pairs, source, target, models_dir=models_dir, beam_size=beam_size, threads=threads or None
+        name, pairs, source, target, beam_size=beam_size, threads=threads or None, **model_locations(models_dir)
     )
     if output:
         Path(output).write_text("".join(h + "\n" for h in result.hypotheses), "utf-8")

@@ -12,6 +12,7 @@ from .common import (
     handle_errors,
     input_options,
     log_options,
+    model_locations,
     named,
     partial_option,
     pipeline_options,
@@ -108,9 +109,10 @@ def command(
     options.update(
         {"to": split_list(targets), "source": source, "engine": engine, "beam_size": beam_size, "device": device}
     )
-    for key, value in (("models_dir", models_dir), ("compute_type", compute_type), ("threads", threads or None)):
+    for key, value in (("compute_type", compute_type), ("threads", threads or None)):
         if value is not None:
             options[key] = value
+    options.update(model_locations(models_dir or options.get("models_dir")))
     steps = [s for s in (config.steps if config.path else ["segment"]) if s != "translate"]
     if source == "auto" and "langid" not in steps:
         steps.append("langid")

@@ -6,9 +6,9 @@ Three layers, each usable alone:
 
 1. :mod:`.rules`: script and letter rules (no dependency): the script, the candidates.
 2. :mod:`.ngram`: the project's character n-gram model, trained on licensed text
-   (:mod:`.build_ngram`); or py3langid restricted to the candidates.
+   (built by the repository's ``tools/langid/build_ngram.py``); or py3langid restricted to the candidates.
 3. langdetect with profiles this project builds for kk, kk-Latn, uz, uz-Cyrl, ky and
-   the other languages it lacks (:mod:`.build_profiles`).
+   the other languages it lacks (``tools/langid/build_profiles.py``).
 
 >>> from toolkit.langid import detect, identify
 >>> detect("Oʻzbekiston Respublikasi Markaziy Osiyodagi davlat.")

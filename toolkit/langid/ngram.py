@@ -7,7 +7,7 @@ per character of a small alphabet, the order in the high bits), so a text is sco
 a few vectorised numpy operations: keys -> rows of a log-probability table -> one sum per
 language.
 
-The model is built from the licensed training text by :mod:`toolkit.langid.build_ngram`
+The model is built from the licensed training text by :mod:`tools.langid.build_ngram`
 and shipped as ``toolkit/data/langid/ngram.npz``. It is loaded lazily, once per process
 (:func:`load_model`).
 """

@@ -42,7 +42,7 @@ from typing import Any
 
 from ..document import Document, Notice, Paragraph, Translation
 from ..errors import ConfigError, ToolkitError, error_record
-from ..pipeline import DEFAULT_BATCH_SIZE, Processor
+from ..pipeline import DEFAULT_BATCH_SIZE, Processor, Resources
 from ..translate.errors import NoRouteError, UnknownSourceLanguageError
 from ..translate.langs import LanguageCodeError, checked, script_of, try_canonical
 
@@ -95,6 +95,7 @@ class Translate(Processor):
         engine: str = "ctranslate2",
         beam_size: int = 2,
         models_dir: str | None = None,
+        argos_dirs: Sequence[str] | None = None,
         device: str = "cpu",
         device_index: int = 0,
         compute_type: str | None = None,
@@ -135,8 +136,9 @@ class Translate(Processor):
         if max_decoding_length is not None and max_decoding_length < 1:
             raise ConfigError("translate: max_decoding_length must be >= 1")
         self.engine_name = engine
+        self.threads = threads or None
         self.max_sentence_chars = max_sentence_chars
-        self.store = ModelStore(models_dir)
+        self.store = ModelStore(models_dir, argos_dirs=argos_dirs)
         if engine == "argos":
             from ..translate.argos import ArgosEngine
 
@@ -171,6 +173,20 @@ class Translate(Processor):
         self.beam_size = beam_size
         self._router: Any = None
         self.check()
+
+    def setup(self, resources: Resources) -> None:
+        """Once per process, before the first document: decode on the cores the worker was given
+        (unless ``threads`` was set), and load the models now when the source language is fixed
+        (with ``source="auto"`` a model loads when the first document that needs it comes)."""
+        if self.threads is None and resources.cpus:
+            self.engine.threads = resources.cpus
+        if self.source == "auto":
+            return
+        for target in self.targets:
+            route = self.router.route(self.source, target)
+            for package in route.models if route is not None else ():
+                if hasattr(self.engine, "translator"):
+                    self.engine.translator(package)
 
     def check(self) -> None:
         """Raise ConfigError when a target cannot be produced by any installed model (metadata only)."""

@@ -8,8 +8,10 @@ Modules (each imports its heavy dependencies only when used):
 * :mod:`.engine`: the batched CTranslate2 engine with a sentence cache;
 * :mod:`.argos`: the optional argostranslate engine;
 * :mod:`.split`: language-aware sentence splitting;
-* :mod:`.translit`: Uzbek Latin <-> Cyrillic, Kazakh Cyrillic -> Latin (2021);
-* :mod:`.testmodels`: tiny real models built offline, for tests and benchmarks.
+* :mod:`.translit`: Uzbek Latin <-> Cyrillic, Kazakh Cyrillic -> Latin (2021).
+
+Tiny real models for tests and benchmarks are built by the repository's ``tools/testmodels.py``
+(not part of the installed package).
 
 The pipeline step is :class:`toolkit.processors.translate.Translate` (``translate``).
 """

@@ -15,9 +15,10 @@
    chunks are submitted asynchronously, so ``inter_threads > 1`` decodes them in parallel;
 5. strips target prefix tokens, detokenizes, and puts the results back in input order.
 
-Translators and SentencePiece processors are loaded on first use and kept for the life
-of the process (one per model and settings), so a long batch loads each model once. Threads:
-one worker per available core, one thread each, unless told otherwise (:mod:`.threads`).
+Translators and SentencePiece processors are loaded on first use and kept by the engine
+(:class:`ModelCache`: one per model and settings, a bounded number), so a long batch loads
+each model once. Threads: one worker per core the engine is given (by default every core
+available to the process), one thread each, unless told otherwise (:mod:`.threads`).
 """
 
 from __future__ import annotations
@@ -37,41 +38,54 @@ from .threads import plan_threads
 
 log = logging.getLogger(__name__)
 
-_LOCK = threading.Lock()
-_TRANSLATORS: dict[tuple[Any, ...], Any] = {}
-_SPMS: dict[str, Any] = {}
 _SPECIALS = frozenset({"<s>", "</s>", "<pad>", "<blank>"})
+#: Translators an engine keeps loaded (a pivot route uses two; a least recently used one goes).
+MAX_MODELS = 8
 
 
-def load_translator(
-    model_dir: str | Path,
-    *,
-    device: str = "cpu",
-    compute_type: str | None = None,
-    inter_threads: int | None = None,
-    intra_threads: int | None = None,
-    device_index: int = 0,
-    threads: int | None = None,
-) -> Any:
-    """A ``ctranslate2.Translator`` for a model directory, loaded once per process and settings.
+class ModelCache:
+    """The translators and SentencePiece processors one engine has loaded: each model once,
+    at most ``max_models`` translators at a time (least recently used first out). Owned by an
+    engine, never shared through module state."""
 
-    ``inter_threads``/``intra_threads`` left out (``None``) are chosen from ``threads`` (default:
-    the CPUs this process may use): see :func:`.threads.plan_threads`.
-    """
-    import ctranslate2
+    def __init__(self, max_models: int = MAX_MODELS) -> None:
+        self.max_models = max(1, max_models)
+        self.translators: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.tokenizers: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
 
-    if device == "auto":
-        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    inter_threads, intra_threads = plan_threads(device, inter_threads, intra_threads, threads)
-    compute = compute_type or ("int8" if device == "cpu" else "int8_float16")
-    supported = ctranslate2.get_supported_compute_types(device, device_index)
-    if compute != "auto" and compute not in supported:
-        log.warning("compute type %s is not supported on %s; using auto", compute, device)
-        compute = "auto"
-    key = (str(Path(model_dir).resolve()), device, device_index, compute, inter_threads, intra_threads)
-    with _LOCK:
-        translator = _TRANSLATORS.get(key)
-        if translator is None:
+    def translator(
+        self,
+        model_dir: str | Path,
+        *,
+        device: str = "cpu",
+        compute_type: str | None = None,
+        inter_threads: int | None = None,
+        intra_threads: int | None = None,
+        device_index: int = 0,
+        threads: int | None = None,
+    ) -> Any:
+        """A ``ctranslate2.Translator`` for a model directory and settings, loaded on first use.
+
+        ``inter_threads``/``intra_threads`` left out (``None``) are chosen from ``threads``
+        (default: the CPUs this process may use): see :func:`.threads.plan_threads`.
+        """
+        import ctranslate2
+
+        if device == "auto":
+            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        inter_threads, intra_threads = plan_threads(device, inter_threads, intra_threads, threads)
+        compute = compute_type or ("int8" if device == "cpu" else "int8_float16")
+        supported = ctranslate2.get_supported_compute_types(device, device_index)
+        if compute != "auto" and compute not in supported:
+            log.warning("compute type %s is not supported on %s; using auto", compute, device)
+            compute = "auto"
+        key = (str(Path(model_dir).resolve()), device, device_index, compute, inter_threads, intra_threads)
+        with self._lock:
+            translator = self.translators.get(key)
+            if translator is not None:
+                self.translators.move_to_end(key)
+                return translator
             log.info("loading translation model %s", model_dir, extra={"event": "model-load", "model": str(model_dir)})
             try:
                 translator = ctranslate2.Translator(
@@ -84,31 +98,35 @@ def load_translator(
                 )
             except (RuntimeError, ValueError, OSError) as exc:
                 raise TranslationEngineError(f"cannot load the model: {exc}", path=str(model_dir)) from None
-            _TRANSLATORS[key] = translator
-    return translator
+            self.translators[key] = translator
+            while len(self.translators) > self.max_models:
+                self.translators.popitem(last=False)
+        return translator
 
+    def sentencepiece(self, path: str | Path) -> Any:
+        """A SentencePiece processor, loaded on first use."""
+        import sentencepiece
 
-def load_sentencepiece(path: str | Path) -> Any:
-    """A SentencePiece processor, loaded once per process."""
-    import sentencepiece
-
-    key = str(Path(path).resolve())
-    with _LOCK:
-        sp = _SPMS.get(key)
-        if sp is None:
+        key = str(Path(path).resolve())
+        with self._lock:
+            sp = self.tokenizers.get(key)
+            if sp is not None:
+                self.tokenizers.move_to_end(key)
+                return sp
             try:
                 sp = sentencepiece.SentencePieceProcessor(model_file=key)
             except (RuntimeError, OSError) as exc:
                 raise TranslationEngineError(f"cannot load the SentencePiece model: {exc}", path=key) from None
-            _SPMS[key] = sp
-    return sp
+            self.tokenizers[key] = sp
+            while len(self.tokenizers) > 4 * self.max_models:
+                self.tokenizers.popitem(last=False)
+        return sp
 
-
-def clear_caches() -> None:
-    """Forget loaded models (tests, or a long-running service after models changed)."""
-    with _LOCK:
-        _TRANSLATORS.clear()
-        _SPMS.clear()
+    def clear(self) -> None:
+        """Forget every loaded model (after models changed on disk)."""
+        with self._lock:
+            self.translators.clear()
+            self.tokenizers.clear()
 
 
 class SentenceCache:
@@ -174,9 +192,11 @@ class CT2Engine:
         threads: int | None = None,
         options: DecodeOptions | None = None,
         cache_size: int = 20_000,
+        models: ModelCache | None = None,
     ) -> None:
         self.device = device
-        self.threads = threads
+        self.threads = threads  # the cores this engine may use (None: every core available)
+        self.models = models or ModelCache()
         self.device_index = device_index
         self.compute_type = compute_type
         self.inter_threads = inter_threads
@@ -189,7 +209,7 @@ class CT2Engine:
         return True
 
     def translator(self, package: ModelPackage) -> Any:
-        return load_translator(
+        return self.models.translator(
             package.model_dir,
             device=self.device,
             compute_type=self.compute_type,
@@ -227,8 +247,10 @@ class CT2Engine:
 
     def _decode(self, package: ModelPackage, source: str, target: str, texts: list[str]) -> list[str]:
         assert package.source_spm is not None and package.target_spm is not None
-        sp_source = load_sentencepiece(package.source_spm)
-        sp_target = sp_source if package.target_spm == package.source_spm else load_sentencepiece(package.target_spm)
+        sp_source = self.models.sentencepiece(package.source_spm)
+        sp_target = (
+            sp_source if package.target_spm == package.source_spm else self.models.sentencepiece(package.target_spm)
+        )
         translator = self.translator(package)
         opts = self.options
         prefix = list(package.source_tokens_for(source, target))

@@ -84,6 +84,7 @@ def evaluate_model(
     target: str,
     *,
     models_dir: str | None = None,
+    argos_dirs: list[str] | None = None,
     beam_size: int = 2,
     threads: int | None = None,
 ) -> Evaluation:
@@ -94,7 +95,7 @@ def evaluate_model(
         src, tgt = checked(source), checked(target)
     except LanguageCodeError as exc:
         raise ConfigError(f"models evaluate: {exc}") from None
-    package = ModelStore(models_dir).get(name)
+    package = ModelStore(models_dir, argos_dirs=argos_dirs).get(name)
     if not package.covers(src, tgt):
         raise ConfigError(f"models evaluate: {name} does not translate {src} -> {tgt} (it covers {package.pairs()})")
     scores([""], [""])  # sacrebleu present? (fail before the model loads)

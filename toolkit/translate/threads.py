@@ -8,16 +8,15 @@ the sentences of a whole batch of documents), so by default it runs one worker p
 core with one thread each, and cuts small jobs so that every worker gets a batch
 (:func:`toolkit.translate.engine.CT2Engine`).
 
-The budget is the CPUs this process may run on (``sched_getaffinity``: containers and
-``taskset`` are respected). ``toolkit convert --jobs N`` gives each worker process its share,
-so N processes never start N times as many threads as there are cores.
+The budget is given explicitly (a worker's ``setup(cpus=...)`` passes it to the translate
+processor: ``toolkit convert --jobs N`` gives each worker process its share, so N processes
+never start N times as many threads as there are cores); by default it is the CPUs this
+process may run on (``sched_getaffinity``: containers and ``taskset`` are respected).
 """
 
 from __future__ import annotations
 
 import os
-
-_BUDGET: int | None = None
 
 
 def available_cpus() -> int:
@@ -26,17 +25,6 @@ def available_cpus() -> int:
         return len(os.sched_getaffinity(0)) or 1
     except (AttributeError, OSError):  # not on Linux
         return os.cpu_count() or 1
-
-
-def set_cpu_budget(threads: int | None) -> None:
-    """Limit the threads translation may use in this process (``None``: every available CPU)."""
-    global _BUDGET
-    _BUDGET = max(1, threads) if threads else None
-
-
-def cpu_budget() -> int:
-    """The threads translation may use in this process."""
-    return _BUDGET or available_cpus()
 
 
 def plan_threads(
@@ -51,7 +39,7 @@ def plan_threads(
     intra = intra_threads or None
     if device != "cpu":
         return inter_threads or 1, intra or 0
-    threads = budget or cpu_budget()
+    threads = budget or available_cpus()
     if inter_threads is None and intra is None:
         return threads, 1
     if inter_threads is None:

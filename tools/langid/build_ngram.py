@@ -2,7 +2,7 @@
 
 Usage (from the repository root; the corpus is ``shared/langid/train``)::
 
-    python -m toolkit.langid.build_ngram [--train DIR] [--output PATH]
+    python -m tools.langid.build_ngram [--train DIR] [--output PATH]
 
 Deterministic: the same corpus and parameters give the same file. What it does:
 
@@ -25,8 +25,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from toolkit.langid.ngram import ORDER_SHIFT, OTHER_ID, PAD_ID, SPACE_ID, Featurizer, NgramModel, model_text
+
 from .corpus import Corpus, read_corpus
-from .ngram import ORDER_SHIFT, OTHER_ID, PAD_ID, SPACE_ID, Featurizer, NgramModel, model_text
 
 MAX_ORDER = 5
 TOP_PER_ORDER = 3000
@@ -123,7 +124,7 @@ def build(
     factors = [order_weights[n - 1] if n <= len(order_weights) else order_weights[-1] for n in range(1, max_order + 1)]
     weights *= np.array(factors)[vocab_order - 1][:, None]
     info = {
-        "built_by": "toolkit.langid.build_ngram",
+        "built_by": "tools.langid.build_ngram",
         "corpus_sha256": corpus.digest(),
         "lines": {label: len(corpus.lines[label]) for label in labels},
         "params": {
@@ -138,7 +139,7 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.langid.build_ngram", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.langid.build_ngram", description=__doc__.split("\n")[0])
     parser.add_argument("--train", help="training corpus folder (default: shared/langid/train)")
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="model file to write")
     parser.add_argument("--max-order", type=int, default=MAX_ORDER)

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .tags import LABELS
+from toolkit.langid.tags import LABELS
 
 #: Where the corpus is looked for when no folder is given: $TOOLKIT_SHARED/langid/train,
 #: else ../shared/langid/train beside the repository.

@@ -10,7 +10,7 @@ langdetect makes its own (its ``LangProfile.update`` n-gram counting, then
 
 Usage (from the repository root)::
 
-    python -m toolkit.langid.build_profiles [--train DIR] [--output DIR]
+    python -m tools.langid.build_profiles [--train DIR] [--output DIR]
 
 Deterministic: the same corpus gives byte-identical files.
 """
@@ -22,8 +22,9 @@ import json
 import sys
 from pathlib import Path
 
+from toolkit.langid.normalize import prepare
+
 from .corpus import Corpus, read_corpus
-from .normalize import prepare
 
 #: label in the corpus -> langdetect profile name (BCP 47).
 PROFILES: dict[str, str] = {
@@ -69,7 +70,7 @@ def write_profiles(corpus: Corpus, output: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.langid.build_profiles", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.langid.build_profiles", description=__doc__.split("\n")[0])
     parser.add_argument("--train", help="training corpus folder (default: shared/langid/train)")
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="folder to write the profiles to")
     args = parser.parse_args(argv)

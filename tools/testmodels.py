@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .store import pack
+from toolkit.translate.store import pack
 
 _WORDS = {
     "en": "the government said on monday that new trade rules will come into force next year after talks in the "
@@ -347,7 +347,7 @@ def write_package(
         shutil.copyfile(sp_model, root / "source.spm")
         shutil.copyfile(target_sp_model, root / "target.spm")
     (root / "metadata.json").write_text(json.dumps(dict(metadata), ensure_ascii=False, indent=1), "utf-8")
-    (root / "README.md").write_text(f"Test package {root.name}: built by toolkit.translate.testmodels.\n", "utf-8")
+    (root / "README.md").write_text(f"Test package {root.name}: built by tools.testmodels.\n", "utf-8")
     return root
 
 

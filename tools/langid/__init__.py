@@ -1,0 +1,1 @@
+"""Builders of the shipped language-identification data (run from the repository root)."""
