@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from toolkit.document import Document
 from toolkit.errors import DocumentFormatError, InputError, ToolkitError
+from toolkit.inputs import record_to_document
 from toolkit.io.decode import decode
-from toolkit.io.readers import ReadOptions, record_to_document, sniff_reader
+from toolkit.io.readers import ReadOptions, sniff_reader
 from toolkit.pipeline import DEFAULT_STEPS, Pipeline
 from toolkit.story import safe_name
 

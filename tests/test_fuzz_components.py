@@ -389,7 +389,7 @@ SAMPLE_FEED = (
 @given(FEED | mutated(SAMPLE_FEED))
 def test_feed_reader_on_any_feed(data):
     from toolkit.feeds.rss import read_feed
-    from toolkit.feeds.xml import read_xml
+    from toolkit.inputs import read_xml
 
     _read_all(read_feed, data, "fuzz.rss")
     _read_all(read_xml, data, "fuzz.xml")

@@ -10,9 +10,9 @@ from lxml import etree
 import toolkit
 from toolkit.errors import InputError, UnsafeInputError
 from toolkit.io.readers import ReadOptions, Source, read_source, sniff_reader
+from toolkit.io.xmlsafe import parse_xml
 from toolkit.newsml.read import read_newsml
 from toolkit.newsml.versioning import xml_digest
-from toolkit.newsml.xmlsafe import parse_xml
 from toolkit.testing import make_document
 
 from .conftest import shared

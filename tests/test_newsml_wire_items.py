@@ -7,8 +7,8 @@ import pytest
 
 from toolkit.feeds.body import read_body, text_body, wire_paragraphs
 from toolkit.io.readers import ReadOptions
+from toolkit.io.xmlsafe import parse_xml
 from toolkit.newsml.read import read_newsml
-from toolkit.newsml.xmlsafe import parse_xml
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
 

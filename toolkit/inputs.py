@@ -16,15 +16,17 @@ the input, and a stable code), so one bad input never stops a batch.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Union
 
 from .document import Document, Paragraph, content_id
-from .errors import InputError, ToolkitError
+from .errors import DocumentFormatError, EmptyInputError, InputError, ToolkitError, UnsupportedInputError
 from .io.decode import decode
-from .io.readers import ReadOptions, Source, read_data, read_source, read_source_bytes, record_to_document
+from .io.readers import ReadOptions, Source, read_data, read_source, read_source_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,4 +117,133 @@ def read_lines(
         yield doc
 
 
-__all__ = ["Input", "Raw", "read_bytes", "read_item", "read_lines", "read_path", "read_record"]
+# -- records (JSONL lines, stream messages) ------------------------------------------------------
+
+
+_NINJS_KEYS = {"uri", "headline", "headlines", "bodies", "body_html", "body_text", "versioncreated", "versionCreated"}
+
+
+def record_to_document(record: object, where: str) -> Document:
+    """One JSON record -> Document. Accepts a serialised Document, a ninjs item, or a
+    simple ``{"text": ...}`` / ``{"html": ...}`` record (optional ``source``, ``title``,
+    ``lang``, ``guid``)."""
+    if not isinstance(record, dict):
+        raise DocumentFormatError(f"a record must be a JSON object, not {type(record).__name__}", path=where)
+    if ("text" in record or "html" in record) and not ({"schema", "raw", "paragraphs"} & set(record)):
+        kind = "html" if "html" in record else "text"
+        body = record.get(kind)
+        if not isinstance(body, str) or not body.strip():
+            raise DocumentFormatError(f"'{kind}' must be a non-empty string", path=where)
+        unknown = set(record) - {"text", "html", "source", "title", "lang", "guid", "id"}
+        if unknown:
+            raise DocumentFormatError(f"unknown field(s) {', '.join(sorted(map(repr, unknown)))}", path=where)
+        doc = Document.from_text(
+            body,
+            source=str(record.get("source") or where),
+            raw_format=kind,
+            id=str(record["id"]) if record.get("id") else None,
+        )
+        doc.title = str(record["title"]) if record.get("title") else None
+        doc.lang = str(record["lang"]) if record.get("lang") else None
+        doc.meta.guid = str(record["guid"]) if record.get("guid") else None
+        return doc
+    if _NINJS_KEYS & set(record) and "schema" not in record:
+        from .feeds.ninjs import item_to_document
+
+        return item_to_document(record, where)
+    try:
+        doc = Document.from_dict(record)
+    except DocumentFormatError as exc:
+        raise DocumentFormatError(exc.message, path=where) from None
+    if doc.source is None:
+        doc.source = where
+    return doc
+
+
+def read_jsonl(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
+    """One JSON record per line (documents, ninjs items, text records); a bad line fails alone."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"JSONL must be UTF-8 (invalid byte at {exc.start})", path=source) from None
+    if not text.strip():
+        raise EmptyInputError("empty file", path=source)
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            error = DocumentFormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where)
+            yield Document.failed_input(where, error)
+            continue
+        try:
+            yield record_to_document(record, where)
+        except InputError as exc:
+            exc.path = where
+            yield Document.failed_input(where, exc)
+
+
+# -- XML by its root element --------------------------------------------------------------------------
+
+_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)[\s/>]")
+_SKIP = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>)", re.S | re.IGNORECASE)
+
+FEED_ROOTS = {"rss", "feed", "RDF"}
+NEWSML_ROOTS = {"newsItem", "packageItem", "newsMessage", "planningItem", "conceptItem", "knowledgeItem", "catalogItem"}
+
+
+def root_name(data: bytes) -> str | None:
+    """The local name of the root element, from the first bytes (no full parse)."""
+    head = data[:16384].lstrip(b"\xef\xbb\xbf")
+    pos = 0
+    while True:
+        match = _SKIP.match(head, pos)
+        if not match:
+            break
+        pos = match.end()
+    match = _ROOT.match(head, pos) or _ROOT.search(head, pos)
+    return match.group(2).decode("ascii", "replace") if match else None
+
+
+def read_xml(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
+    from .io.xmlsafe import head_bytes, refuse_declarations
+
+    if not data.strip():
+        raise EmptyInputError("empty file", path=source)
+    # before looking for the root: a long internal DTD subset would hide it, and none is allowed
+    refuse_declarations(data, source, public_ids=None)
+    root = root_name(data)
+    if root is None:  # UTF-16/32: look again at the start transcoded to UTF-8
+        root = root_name(head_bytes(data))
+    if root in FEED_ROOTS:
+        from .feeds.rss import read_feed
+
+        yield from read_feed(data, source, options)
+        return
+    if root in NEWSML_ROOTS:
+        from .newsml.read import read_newsml
+
+        yield from read_newsml(data, source, options)
+        return
+    if root == "html":  # XHTML with an XML declaration
+        from .io.readers import read_html
+
+        yield from read_html(data, source, options)
+        return
+    raise UnsupportedInputError(f"unsupported XML document (root element {root or 'not found'!s})", path=source)
+
+
+__all__ = [
+    "Input",
+    "Raw",
+    "read_bytes",
+    "read_item",
+    "read_jsonl",
+    "read_lines",
+    "read_path",
+    "read_record",
+    "read_xml",
+    "record_to_document",
+]

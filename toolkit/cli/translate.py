@@ -91,8 +91,8 @@ def command(
     translation (cleaning, say) and its [steps.translate] options are the defaults.
     """
     from ..batch import run_documents
-    from ..inputs import read_bytes
-    from ..io.readers import iter_sources, read_jsonl, read_source, sniff_reader
+    from ..inputs import read_bytes, read_jsonl
+    from ..io.readers import iter_sources, read_source, sniff_reader
     from ..pipeline import PipelineSpec
     from ..processors.translate import MISSING
     from ..report import RunReport

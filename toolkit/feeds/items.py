@@ -18,7 +18,7 @@ def refuse_entities(data: bytes, source: str) -> None:
     an internal DTD subset (XXE, billion laughs), an external DTD other than RSS 0.91's, XInclude,
     and documents beyond libxml2's limits (nesting over 256 levels, a text or attribute over 10 MB).
     feedparser never loads any of them, but refusing says so instead of reading a feed half-way."""
-    from ..newsml.xmlsafe import check_limits, refuse_declarations, refuse_xinclude
+    from ..io.xmlsafe import check_limits, refuse_declarations, refuse_xinclude
 
     refuse_declarations(data, source, public_ids=RSS_091_PUBLIC_IDS)
     refuse_xinclude(data, source)

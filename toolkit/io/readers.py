@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..document import Document
-from ..errors import ConfigError, DocumentFormatError, EmptyInputError, InputError
+from ..errors import ConfigError, InputError
 from .decode import Decoded, decode, plausibility
 
 Reader = Callable[[bytes, str, "ReadOptions"], Iterator[Document]]
@@ -36,10 +36,10 @@ READERS: dict[str, str] = {
     ".html": "toolkit.io.readers:read_html",
     ".htm": "toolkit.io.readers:read_html",
     ".xhtml": "toolkit.io.readers:read_html",
-    ".jsonl": "toolkit.io.readers:read_jsonl",
-    ".ndjson": "toolkit.io.readers:read_jsonl",
+    ".jsonl": "toolkit.inputs:read_jsonl",  # records: documents, ninjs items, text records
+    ".ndjson": "toolkit.inputs:read_jsonl",
     ".json": "toolkit.feeds.ninjs:read_json",
-    ".xml": "toolkit.feeds.xml:read_xml",  # by root element: feeds, NewsML-G2 (toolkit.newsml.read), XHTML
+    ".xml": "toolkit.inputs:read_xml",  # by root element: feeds, NewsML-G2 (toolkit.newsml.read), XHTML
     ".rss": "toolkit.feeds.rss:read_feed",
     ".atom": "toolkit.feeds.rss:read_feed",
 }
@@ -204,7 +204,7 @@ def sniff_reader(data: bytes) -> Reader:
     """Choose a reader from the content (stdin, files with an unknown suffix)."""
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"{"):
-        return read_jsonl if _looks_like_jsonl(data) else _load_reader("toolkit.feeds.ninjs:read_json")
+        return _load_reader("toolkit.inputs:read_jsonl" if _looks_like_jsonl(data) else "toolkit.feeds.ninjs:read_json")
     if head.startswith((b"<!doctype html", b"<html")):
         return read_html
     # Specific sniffers before the loose HTML test: a NewsML-G2 item carries XHTML <p>s.
@@ -221,7 +221,7 @@ def sniff_reader(data: bytes) -> Reader:
 SNIFFERS: list[tuple[bytes, str]] = [
     (rb"<(?:[a-z0-9_.\-]+:)?(?:newsitem|packageitem|newsmessage)[\s>]", "toolkit.newsml.read:read_newsml"),
     (rb"^(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:rdf)[\s>]", "toolkit.feeds.rss:read_feed"),
-    (rb"^(<\?xml[^>]*>\s*)", "toolkit.feeds.xml:read_xml"),
+    (rb"^(<\?xml[^>]*>\s*)", "toolkit.inputs:read_xml"),
     (rb"^\[\s*\{", "toolkit.feeds.ninjs:read_json"),
 ]
 
@@ -290,71 +290,6 @@ def read_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Docume
     yield _document(decode_html(data, source, options), source, "html")
 
 
-_NINJS_KEYS = {"uri", "headline", "headlines", "bodies", "body_html", "body_text", "versioncreated", "versionCreated"}
-
-
-def record_to_document(record: object, where: str) -> Document:
-    """One JSON record -> Document. Accepts a serialised Document, a ninjs item, or a
-    simple ``{"text": ...}`` / ``{"html": ...}`` record (optional ``source``, ``title``,
-    ``lang``, ``guid``)."""
-    if not isinstance(record, dict):
-        raise DocumentFormatError(f"a record must be a JSON object, not {type(record).__name__}", path=where)
-    if ("text" in record or "html" in record) and not ({"schema", "raw", "paragraphs"} & set(record)):
-        kind = "html" if "html" in record else "text"
-        body = record.get(kind)
-        if not isinstance(body, str) or not body.strip():
-            raise DocumentFormatError(f"'{kind}' must be a non-empty string", path=where)
-        unknown = set(record) - {"text", "html", "source", "title", "lang", "guid", "id"}
-        if unknown:
-            raise DocumentFormatError(f"unknown field(s) {', '.join(sorted(map(repr, unknown)))}", path=where)
-        doc = Document.from_text(
-            body,
-            source=str(record.get("source") or where),
-            raw_format=kind,
-            id=str(record["id"]) if record.get("id") else None,
-        )
-        doc.title = str(record["title"]) if record.get("title") else None
-        doc.lang = str(record["lang"]) if record.get("lang") else None
-        doc.meta.guid = str(record["guid"]) if record.get("guid") else None
-        return doc
-    if _NINJS_KEYS & set(record) and "schema" not in record:
-        from ..feeds.ninjs import item_to_document
-
-        return item_to_document(record, where)
-    try:
-        doc = Document.from_dict(record)
-    except DocumentFormatError as exc:
-        raise DocumentFormatError(exc.message, path=where) from None
-    if doc.source is None:
-        doc.source = where
-    return doc
-
-
-def read_jsonl(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
-    """One JSON record per line (documents, ninjs items, text records); a bad line fails alone."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"JSONL must be UTF-8 (invalid byte at {exc.start})", path=source) from None
-    if not text.strip():
-        raise EmptyInputError("empty file", path=source)
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{source}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            error = DocumentFormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where)
-            yield Document.failed_input(where, error)
-            continue
-        try:
-            yield record_to_document(record, where)
-        except InputError as exc:
-            exc.path = where
-            yield Document.failed_input(where, exc)
-
-
 __all__ = [
     "READERS",
     "SNIFFERS",
@@ -365,7 +300,6 @@ __all__ = [
     "read_data",
     "read_html",
     "read_inputs",
-    "read_jsonl",
     "read_source",
     "read_source_bytes",
     "read_text",

@@ -9,6 +9,7 @@ One job per module:
 * :mod:`.validate` - IPTC's 2.35 schema and our profile, compiled once, issues as data;
 * :mod:`.serialize` - elements -> bytes;
 * :mod:`.format` - the ``newsml`` output format; :mod:`.ninjs` - the ``ninjs`` one;
-* :mod:`.read` - NewsML-G2 items, packages and messages -> Documents;
-* :mod:`.xmlsafe` - the hardened XML parser every reader uses.
+* :mod:`.read` - NewsML-G2 items, packages and messages -> Documents.
+
+The hardened XML parser every reader uses is :mod:`toolkit.io.xmlsafe`.
 """

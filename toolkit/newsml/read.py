@@ -31,7 +31,7 @@ Text items are converted (class ``ninat:text``, or ``text`` under another alias 
 Reuters' ``icls:text``; an unknown class that holds text is converted with a warning);
 pictures, video, audio and graphics are skipped (``newsml-not-text``), and so is a text
 item with neither headline nor body (``newsml-empty``). Parsing goes through
-:func:`~toolkit.newsml.xmlsafe.parse_xml`: DTDs and entities are refused
+:func:`~toolkit.io.xmlsafe.parse_xml`: DTDs and entities are refused
 (``UnsafeInputError``).
 """
 
@@ -48,11 +48,11 @@ from ..document import Document, Paragraph, Translation, content_id
 from ..errors import InputError, ToolkitError, UnsupportedInputError
 from ..feeds.body import Block, Body, read_body, text_body
 from ..feeds.items import given, item_id
+from ..io.xmlsafe import head_bytes, parse_xml
 from ..text import normalize_line
 from . import langtag
 from .folder import Folder, FolderCache, read_regular
 from .vocab import NAR, REL_SOURCE, TRANSLATION_RELS, XML_LANG, q
-from .xmlsafe import head_bytes, parse_xml
 
 if TYPE_CHECKING:
     from ..io.readers import ReadOptions

@@ -23,7 +23,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import ConfigError, UnsafeInputError, ValidationError
-from .xmlsafe import parse_xml, parser, refuse_declarations, refuse_xinclude
+from ..io.xmlsafe import parse_xml, parser, refuse_declarations, refuse_xinclude
 
 #: Schemas shipped in ``toolkit.schemas``: name -> (file, label).
 SCHEMAS: dict[str, tuple[str, str]] = {

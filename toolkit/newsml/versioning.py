@@ -34,10 +34,10 @@ from lxml import etree
 
 from .. import __version__
 from ..errors import InputError
+from ..io.xmlsafe import parse_xml
 from .build import Stamp
 from .model import utc_datetime
 from .vocab import SIG_UPDATE, q
-from .xmlsafe import parse_xml
 
 T = TypeVar("T")
 

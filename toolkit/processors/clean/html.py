@@ -115,7 +115,7 @@ def parse_html(markup: str) -> HtmlElement | None:
     from lxml import etree, html
 
     from ...errors import LimitError
-    from ...newsml.xmlsafe import refuse_declarations
+    from ...io.xmlsafe import refuse_declarations
 
     data = markup.encode("utf-8", "surrogatepass")
     # an XML declaration would override the parser's encoding
