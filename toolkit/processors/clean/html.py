@@ -546,7 +546,7 @@ def page_metadata(tree: HtmlElement, rules: Rules, scan: Scan | None = None) -> 
     if ld:
         raw_keywords.append(ld.get("keywords"))
     raw_keywords += [metas.get("keywords"), metas.get("news_keywords")]
-    raw_keywords += [m.get("content") for m in tree.xpath("//meta[@property='article:tag']")]
+    raw_keywords += [m.get("content") for m in tree.iter("meta") if m.get("property") == "article:tag"]
     for value in raw_keywords:
         for item in value if isinstance(value, list) else [value]:
             if not isinstance(item, str):
@@ -556,7 +556,7 @@ def page_metadata(tree: HtmlElement, rules: Rules, scan: Scan | None = None) -> 
                 if kw and kw.casefold() not in {k.casefold() for k in keywords}:
                     keywords.append(kw)
     meta.keywords = keywords[:50]
-    canonical = tree.xpath("//link[@rel='canonical']/@href")
+    canonical = [el.get("href") for el in tree.iter("link") if el.get("rel") == "canonical" and el.get("href")]
     url = (
         metas.get("og:url")
         or (canonical[0].strip() if canonical else None)
@@ -575,8 +575,10 @@ def page_metadata(tree: HtmlElement, rules: Rules, scan: Scan | None = None) -> 
 
 
 def _time_elements(tree: HtmlElement) -> list[str]:
-    out = [t.get("datetime") for t in tree.xpath("//time[@itemprop='datePublished' or @pubdate]")]
-    out += [t.get("datetime") for t in tree.xpath("(//article//time | //time)[1]")]
+    # (tag iteration, not XPath: libxml2 evaluates "//x[...]" several times slower)
+    times = list(tree.iter("time"))
+    out = [t.get("datetime") for t in times if t.get("itemprop") == "datePublished" or t.get("pubdate") is not None]
+    out += [t.get("datetime") for t in times[:1]]
     return [v for v in out if v]
 
 
@@ -612,18 +614,29 @@ PATHS: dict[str, str] = {
 }
 
 
-_CODE = "//script[not(contains(translate(@type, 'JSONLD', 'jsonld'), 'ld+json'))] | //style | //template | //svg"
+#: Elements the extractor deletes anyway, that never hold article text: removed (tail kept)
+#: before it copies the page and runs its XPath queries over every element.
+_NO_TEXT = (
+    "style", "template", "svg", "{http://www.w3.org/2000/svg}svg", "noscript", "iframe", "embed", "object",
+    "applet", "canvas", "map", "area", "input", "select", "option", "optgroup", "datalist", "textarea", "button",
+    "link", "meta", "source", "track", "param", "progress", "output", "audio", "video",
+)  # fmt: skip
 
 
 def _strip_code(tree: HtmlElement) -> None:
-    """Remove scripts (but JSON-LD), styles, templates and SVG drawings before extraction.
+    """Remove scripts (but JSON-LD), styles, forms' controls, media and other elements that hold
+    no article text, before extraction (see :data:`_NO_TEXT`).
 
     The extractor drops them too, but only after copying the page and measuring the text of
     the whole page several times, inline scripts included; on script-heavy pages they are
     most of that text. JSON-LD stays: the extractor reads articles and forum posts there.
     """
-    for el in tree.xpath(_CODE):
-        el.drop_tree()  # its tail (text after it) stays
+    from lxml import etree
+
+    for el in list(tree.iter("script")):
+        if "ld+json" not in (el.get("type") or "").lower():
+            el.drop_tree()  # its tail (text after it) stays
+    etree.strip_elements(tree, *_NO_TEXT, with_tail=False)
 
 
 def _prose_words(cleaned: Cleaned) -> int:
@@ -706,16 +719,21 @@ _CONTAINMENT_BUDGET = 200_000_000
 def _log_dropped_blocks(
     blocks: list[tuple[int | None, str]], text: str, title: str | None, cleaned: Cleaned, reason: str
 ) -> None:
-    keys = [key(block) for _, block in blocks]
-    first_line: dict[str, int | None] = {}
-    for (line, _), k in zip(blocks, keys, strict=True):
-        first_line.setdefault(k, line)
-    kept_lines = {key(line) for line in text.splitlines()}
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    exact = set(lines)  # most kept blocks come back from the extractor as they were: no key needed
+    kept_lines = {key(line) for line in lines}
     kept = "\n".join(kept_lines)
     title_key = key(title) if title else None
+    first_line: dict[str, int | None] = {}  # block text -> its first source line
+    first_key: dict[str, int | None] = {}  # the same by key, for what is not found as it is
     dropped = []
     budget = _CONTAINMENT_BUDGET  # each `k in kept` scans the kept text: bounded, or huge pages go quadratic
-    for (line, block), k in zip(blocks, keys, strict=True):
+    for line, block in blocks:
+        first_line.setdefault(block, line)
+        if block in exact:
+            continue
+        k = key(block)
+        first_key.setdefault(k, line)
         if not k or k == title_key or k in kept_lines:
             continue
         if len(k) >= 40 and budget > 0:
@@ -724,7 +742,13 @@ def _log_dropped_blocks(
                 continue
         dropped.append(Removal(block, "html-boilerplate", reason, line))
     for removal in cleaned.removals:  # text-rule removals: point at the HTML source line
-        removal.line = first_line.get(key(removal.text))
+        where = first_line.get(removal.text)
+        if where is None:
+            k = key(removal.text)
+            where = first_key.get(k)
+            if where is None and k not in first_key:  # a kept block the rules removed after all
+                where = next((ln for ln, block in blocks if key(block) == k), None)
+        removal.line = where
     cleaned.removals = sorted(dropped + cleaned.removals, key=lambda r: r.line or 0)
 
 
