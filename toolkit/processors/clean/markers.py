@@ -41,6 +41,8 @@ LIST_KEYS = (
     "date_published",
     "date_modified",
     "weekdays",
+    "photo_words",
+    "read_words",
 )
 #: Every key a markers file may hold.
 KNOWN_KEYS = frozenset((*LIST_KEYS, "months", "language"))
