@@ -14,6 +14,7 @@ run (the speed ratio ours / trafilatura; goal >= 1.0x).
     python benchmarks/clean_bench.py                 # both parts
     python benchmarks/clean_bench.py --text-only --seconds 5
     python benchmarks/clean_bench.py --html-limit 100
+    python benchmarks/clean_bench.py --text-pages     # plain-text quality on real sites' text
 """
 
 from __future__ import annotations
@@ -165,6 +166,70 @@ def bench_html(limit: int | None) -> None:
             print(f"    {what}: {s!r}")
 
 
+def bench_text_pages(limit: int | None) -> None:
+    """Plain-text cleaning on real sites' text: each DEV page as a scraper saves it (its title
+    twice, then the text trafilatura finds in recall mode, which keeps related lists, credits
+    and teasers), scored against the page's ground truth. Body precision: kept tokens that are
+    in the truth; body recall: truth tokens kept, of those the input had (the cleaner cannot
+    keep what the input lacks); title: same words as the true title. Split by site (host
+    hash) into a tuning half and a held-out half, both printed."""
+    import hashlib
+    from collections import Counter
+    from urllib.parse import urlsplit
+
+    import trafilatura
+
+    from toolkit.processors.clean.markers import key
+
+    root = SHARED / "boilerplate"
+    score_py = root / "score.py"
+    if not score_py.exists():
+        print(f"text pages: skipped ({score_py} not found)")
+        return
+    spec = importlib.util.spec_from_file_location("boilerplate_score", score_py)
+    assert spec and spec.loader
+    score = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(score)
+    items = score.load_dataset("wcxb-dev-article", root, limit)
+    titles = {}
+    for line in (root / "wcxb-dev-article" / "ground-truth.jsonl").read_text("utf-8").splitlines():
+        r = __import__("json").loads(line)
+        titles[r["id"]] = r.get("title") or ""
+    clean = Clean(cross_document=False)
+    sums: dict[str, list[float]] = {"tune": [0, 0, 0, 0, 0], "held-out": [0, 0, 0, 0, 0]}
+    for it in items:
+        title = titles.get(it["id"]) or ""
+        body = trafilatura.extract(it["html"], favor_recall=True) or ""
+        if not title or not body:
+            continue
+        raw = f"{title}\n\n{title}\n\n" + "\n\n".join(line for line in body.splitlines() if line.strip())
+        host = urlsplit(it["url"] or "").hostname or it["id"]
+        part = "held-out" if hashlib.sha1(host.encode()).digest()[0] % 2 else "tune"
+        try:
+            doc = clean(Document(id=it["id"], raw=raw))
+            kept = " ".join(p.text for p in doc.paragraphs)
+            got_title = doc.title or ""
+        except Exception:  # an empty result counts as nothing kept
+            kept, got_title = "", ""
+        truth = Counter(score.tokens(it["truth"]))
+        given = Counter(score.tokens(body)) & truth
+        out = Counter(score.tokens(kept))
+        good = sum((out & truth).values())
+        acc = sums[part]
+        acc[0] += good / max(1, sum(out.values())) if out else 0.0
+        acc[1] += good / max(1, sum(given.values())) if given else 1.0
+        acc[2] += key(got_title) == key(title)
+        acc[3] += 1
+    print("plain text from real sites (DEV pages as scraped text; split by site):")
+    total = [sum(v[i] for v in sums.values()) for i in range(4)]
+    for name, acc in [*sums.items(), ("all", total)]:
+        n = max(1, acc[3])
+        print(
+            f"  {name:<9} {int(acc[3]):4d} pages  body precision {acc[0] / n:.3f}  "
+            f"body recall {acc[1] / n:.3f}  title right {acc[2] / n:.3f}"
+        )
+
+
 def _cpu_timed(fn: Callable[..., str | None], totals: dict[str, float], name: str) -> Callable[..., str | None]:
     """``fn`` adding the CPU time of each call but the first (the scorer's warm-up) to
     ``totals[name]`` (the scorer's own timing is wall time, which other processes on a shared
@@ -189,11 +254,16 @@ def main() -> None:
     ap.add_argument("--html-limit", type=int, help="first N pages of the DEV set only")
     ap.add_argument("--text-only", action="store_true")
     ap.add_argument("--html-only", action="store_true")
+    ap.add_argument("--text-pages", action="store_true", help="only the plain-text quality on real sites' text")
     args = ap.parse_args()
+    if args.text_pages:
+        bench_text_pages(args.html_limit)
+        return
     if not args.html_only:
         bench_text(args.seconds)
     if not args.text_only:
         bench_html(args.html_limit)
+        bench_text_pages(args.html_limit)
 
 
 if __name__ == "__main__":
