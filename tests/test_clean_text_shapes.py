@@ -203,3 +203,12 @@ def test_label_lines_that_are_text_stay(line):
     body = BODY["en"]
     doc = clean([TITLE["en"], TITLE["en"], body[0], line, body[1], body[2]])
     assert line in texts(doc)
+
+
+@pytest.mark.parametrize("page", ["Photo: .\n\nPhoto:\n\nRelated © ©\n\nnews © ©", "A b c\n\nD e f\n\nG h i"])
+def test_pages_that_are_only_short_lines_clean_without_error(page):
+    """Found by the fuzz test: a headline run removed as related news was still a title candidate."""
+    from toolkit.processors.clean.text import clean_text
+
+    result = clean_text(page, Clean().rules)
+    assert all(p in page for p in result.paragraphs)

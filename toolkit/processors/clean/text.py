@@ -530,6 +530,8 @@ class Page:
         for u in lines:
             self.result.remove(u, "teaser-block", "a list of headlines after the article (related news)")
         del kept[start:end]
+        gone = {id(u) for u in run}
+        self.pending = [u for u in self.pending if id(u) not in gone]  # no longer title candidates
 
     def _resumes(self, i: int) -> bool:
         """After a teaser marker: does the article go on here (two prose paragraphs no rule claims)?"""
