@@ -212,3 +212,12 @@ def test_pages_that_are_only_short_lines_clean_without_error(page):
 
     result = clean_text(page, Clean().rules)
     assert all(p in page for p in result.paragraphs)
+
+
+def test_a_bare_link_on_its_own_line_is_removed():
+    body = BODY["en"]
+    doc = clean([TITLE["en"], TITLE["en"], body[0], "https://www.example.com/news/buses-2024", body[1], body[2]])
+    assert texts(doc) == body
+    assert {r.rule for r in doc.removed if r.text.startswith("https://")} == {"link"}
+    doc = clean([TITLE["en"], TITLE["en"], body[0], "See https://www.example.com for the timetable.", *body[1:]])
+    assert "See https://www.example.com for the timetable." in texts(doc)

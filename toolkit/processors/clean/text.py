@@ -51,6 +51,7 @@ _BLANK_CHARS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _WS_ONLY = re.compile(r"^[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]*$")
 _CLOSE = "\"'»”’) "
 _ONLY_PUNCT = re.compile(r"^[\W_]+$")
+_BARE_LINK = re.compile(r"^[<(\[]?(?:https?://|www\.)\S+$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'»”’)]*\s+(?=[\"'«“„‘(]?[^\W\d_])")
 _WORD_BEFORE = re.compile(r"([^\W\d_]*)[\"'»”’)]*$")
 #: Words after which a full stop does not end a sentence.
@@ -440,6 +441,9 @@ class Page:
             return "drop"
         if _ONLY_PUNCT.match(text):
             r.remove(u, "punctuation", "only punctuation or symbols")
+            return "drop"
+        if u.n == 1 and _BARE_LINK.match(text):
+            r.remove(u, "link", "a bare link on a line of its own")
             return "drop"
         if before_title and words(text) <= 8 and not ends_sentence(text):
             r.remove(u, "header", "above the headline (kicker, section, site name)")
