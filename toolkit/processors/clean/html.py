@@ -126,8 +126,12 @@ def check_page_size(markup: str) -> None:
         raise TooLargeError(
             f"HTML page too large to clean: {len(markup):,} characters (limit {MAX_HTML_CHARS:,} characters a page)"
         )
-    # every element but the few the parser implies opens with "<" (closing tags, comments and
-    # declarations do not count; a stray "<" in text can only make the estimate larger)
+    # every element but the few the parser implies opens with "<" and takes 3 characters at
+    # least: most pages are too short to need counting, and one count of "<" bounds the rest
+    if len(markup) <= 3 * MAX_ELEMENTS or markup.count("<") <= MAX_ELEMENTS:
+        return
+    # closing tags, comments and declarations do not count; a stray "<" in text can only make
+    # the estimate larger
     tags = markup.count("<") - markup.count("</") - markup.count("<!") - markup.count("<?")
     if tags > MAX_ELEMENTS:
         raise TooLargeError(
@@ -387,7 +391,8 @@ _BLOCK_TAGS = frozenset(
 
 _SKIPPED_TAGS = frozenset(("script", "style", "noscript", "template", "head"))
 _OUTSIDE_TEXT = frozenset(("nav", "header", "footer", "aside", "form", "menu"))
-_CREDIT_CLASSES = ("caption", "photo-author", "image-author", "copyright-photo")
+#: Classes of credit elements: "credit" in any case, the others as written (one search per class).
+_CREDIT_CLASS = re.compile(r"(?i:credit)|caption|photo-author|image-author|copyright-photo")
 
 
 @dataclass(slots=True)
@@ -466,7 +471,7 @@ def _scan(root: Any) -> Scan:
         m = "footer" in (node.get("id") or "")
         if cls:
             m = m or "footer" in cls or "copyright" in cls
-            if "credit" in cls.lower() or any(c in cls for c in _CREDIT_CLASSES):
+            if _CREDIT_CLASS.search(cls):
                 scan.credit_blocks.append(_text(node))
         if tag == "figcaption":
             scan.captions.append(_text(node))
