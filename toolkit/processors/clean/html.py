@@ -638,10 +638,14 @@ def _strip_code(tree: HtmlElement) -> None:
     """
     from lxml import etree
 
-    for el in list(tree.iter("script")):
-        if "ld+json" not in (el.get("type") or "").lower():
-            el.drop_tree()  # its tail (text after it) stays
-    etree.strip_elements(tree, *_NO_TEXT, with_tail=False)
+    # strip_elements keeps tails without assigning text (lxml refuses to take back the control
+    # characters its parser let in, so drop_tree() could fail); JSON-LD is kept by renaming it
+    kept = [el for el in tree.iter("script") if "ld+json" in (el.get("type") or "").lower()]
+    for el in kept:
+        el.tag = "toolkit-json-ld"
+    etree.strip_elements(tree, "script", *_NO_TEXT, with_tail=False)
+    for el in kept:
+        el.tag = "script"
 
 
 def _prose_words(cleaned: Cleaned) -> int:
