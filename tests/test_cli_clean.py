@@ -71,10 +71,10 @@ def test_usage_errors_exit_2(cli, tmp_path):
 
 def test_config_extends_the_markers(cli, tmp_path):
     page = tmp_path / "page.txt"
-    page.write_text(SEED.read_text("utf-8").replace("Photo by Derya Soysal", "Görüntü: Derya Soysal"), "utf-8")
-    assert "Görüntü" in cli("clean", page).stdout
+    page.write_text(SEED.read_text("utf-8").replace("Photo by Derya Soysal", "Kaynak: Derya Soysal"), "utf-8")
+    assert "Kaynak" in cli("clean", page).stdout
     config = tmp_path / "site.toml"
-    config.write_text('[steps.clean]\nextra_markers = { credit = ["Görüntü:"] }\n', "utf-8")
+    config.write_text('[steps.clean]\nextra_markers = { credit = ["Kaynak:"] }\n', "utf-8")
     result = cli("clean", page, "-c", config, "-f", "jsonl")
     assert result.exit_code == 0
     assert Document.from_json(result.stdout).meta.photo_credits == ["Derya Soysal"]

@@ -101,6 +101,12 @@ class LimitError(InputError):
     code = "limit"
 
 
+class TooLargeError(LimitError):
+    """Input beyond the work the toolkit does for one document (elements of a page, its size)."""
+
+    code = "too-large"
+
+
 # -- processing ------------------------------------------------------------------------------
 
 

@@ -42,6 +42,7 @@ class _Result:
     cleaned: Cleaned
     page: PageMeta | None
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
+    path: str | None = None  # HTML: how the main text was found (html.PATHS)
 
 
 #: Fewer body words than this, on a page that had boilerplate removed, is not a story.
@@ -100,7 +101,7 @@ class Clean(Processor):
             except ToolkitError as exc:  # a page the parser refuses: name the file
                 exc.path = exc.path or doc.source or doc.id
                 raise
-            return _Result(out.cleaned, out.meta, out.warnings)
+            return _Result(out.cleaned, out.meta, out.warnings, out.path)
         return _Result(clean_text(doc.raw, self.rules), None)
 
     def _check_empty(self, doc: Document, cleaned: Cleaned) -> None:
@@ -159,6 +160,8 @@ class Clean(Processor):
             meta.provider = meta.provider or page.provider
             if page.lang:
                 doc.extra.setdefault("html_lang", page.lang)
+            if result.path:
+                doc.extra["html_extraction"] = result.path
         for code, message in result.warnings:
             doc.warn(code, message, processor=self.name)
         if c.control_chars:

@@ -41,6 +41,8 @@ LIST_KEYS = (
     "date_published",
     "date_modified",
     "weekdays",
+    "photo_words",
+    "read_words",
 )
 #: Every key a markers file may hold.
 KNOWN_KEYS = frozenset((*LIST_KEYS, "months", "language"))
@@ -117,9 +119,23 @@ def key_folded(folded: str) -> str:
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+class _KeyTable(dict[int, str]):
+    """:data:`_TABLE` with every character that is not a letter or digit mapped to a space."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _TABLE[code]
+        out = folded if folded.isalnum() else " "
+        self[code] = out
+        return out
+
+
+_KEY_TABLE = _KeyTable()
+
+
 def key(text: str) -> str:
     """A comparison key: folded, punctuation dropped, single spaces."""
-    return _NON_WORD.sub(" ", fold(text)).strip()
+    # one translation and a split: a third faster than folding and a regular expression
+    return " ".join(text.translate(_KEY_TABLE).split())
 
 
 # -- the data ----------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ def explain(doc: Document) -> str:
         ("source url", m.source_url),
     ]
     lines += [f"{name}: {value}" for name, value in facts if value]
+    if doc.extra.get("html_extraction"):
+        lines.append(f"main text: {doc.extra['html_extraction']} path")
     lines.append(f"kept {len(doc.paragraphs)} paragraph(s); removed {len(doc.removed)} piece(s):")
     for r in doc.removed:
         where = f"L{r.line}" if r.line else "  -"

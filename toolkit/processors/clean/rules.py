@@ -130,6 +130,11 @@ class Rules:
         self._subscribe = re.compile(rf"(?<!\w)(?:{_phrases(m('subscribe'))})(?!\w)")
         self._cookie = re.compile(rf"(?<!\w)(?:{_phrases(m('cookie'))})")
         self._cookie_context = re.compile(rf"(?<!\w)(?:{_phrases(m('cookie_context'))})(?!\w)")
+        # structural rules with word stems instead of whole phrases: "<label>: <name>" where the
+        # label speaks of a photo ("Фото автора: X", "Суретті түсірген: X"); "<label>: <headline>"
+        # where the label says read / see ("Также читайте: ...")
+        self._photo_words = tuple(sorted({" ".join(fold(p).split()) for p in m("photo_words") if p.strip()}))
+        self._read_words = tuple(sorted({" ".join(fold(p).split()) for p in m("read_words") if p.strip()}))
         self._home = re.compile(rf"^(?:{_phrases(tuple(p for p in m('navigation')))})\s*(?:>|/|»|›|→|\||·|•|::|-)\s*\S")
 
     # -- copyright -------------------------------------------------------------------------
@@ -210,7 +215,37 @@ class Rules:
             named = not m.group("prefix").rstrip().endswith(":")
             if name and words(name) <= 6 and (not named or _capitalised(name)):
                 return Credit(name, True)
-        return None
+        return self._photo_label(text, folded) if n <= 14 else None
+
+    def _photo_label(self, text: str, folded: str) -> Credit | None:
+        """``<label>: <name>`` where the label holds a photo word (``Фото автора: X``,
+        ``Суретті түсірген: X``, ``Foto muxbiri: X``): a credit whatever the rest of the label."""
+        split = label_split(text)
+        if split is None:
+            return None
+        label, rest = split
+        if words(label) > 4 or not _has_stem(folded[: len(label)], self._photo_words):
+            return None
+        if ends_sentence(rest) and not _ABBREV_END.search(rest):
+            return None  # "Фотограф говорит: он снимал много лет." is prose
+        name = _clean_name(rest)
+        if not name or words(name) > 8 or not (name[:1].isupper() or name[:1].isdigit()):
+            return None
+        return Credit(name, False)
+
+    def read_also_label(self, text: str, folded: str) -> bool:
+        """``<label>: <headline>`` where the label says read / see (``Также читайте: ...``,
+        ``Shuningdek, o'qing: ...``): a link to another story, whatever the label's exact words."""
+        if words(text) > 30:
+            return False
+        split = label_split(text)
+        if split is None:
+            return False
+        label, rest = split
+        if words(label) > 6 or not _has_stem(folded[: len(label)], self._read_words):
+            return False
+        rest = rest.strip()
+        return words(rest) >= 2 and not ends_sentence(rest.rstrip(_QUOTES))
 
     def byline(self, text: str, folded: str) -> str | None:
         """``By X``, ``Автор: X``, ``Muallif: X``: a short line naming the author."""
@@ -319,6 +354,24 @@ class Rules:
             return True
         tokens = bare.split()
         return len(tokens) >= 2 and all(t in self.nav_labels for t in tokens)
+
+
+_LABEL = re.compile(r"^([^\W\d_][^:|—–]{0,60}?)\s*(?::|\s[—–|]|—|\|)\s*(\S.*)$")
+
+
+def label_split(text: str) -> tuple[str, str] | None:
+    """``"Фото автора: Иван Петров"`` -> ``("Фото автора", "Иван Петров")``; None when the line
+    does not start with a short label followed by a colon, a dash or a bar."""
+    m = _LABEL.match(text)
+    if m is None:
+        return None
+    return m.group(1), m.group(2)
+
+
+def _has_stem(folded_label: str, stems: tuple[str, ...]) -> bool:
+    """Does a word of the label start with one of the stems (multi-word stems: the phrase)?"""
+    padded = " " + " ".join(re.split(r"[\s,.;]+", folded_label)) + " "
+    return any(" " + stem in padded for stem in stems)
 
 
 def _minimal(phrases: set[str]) -> tuple[str, ...]:

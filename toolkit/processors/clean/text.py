@@ -33,7 +33,7 @@ from typing import Literal
 from ...document import Removal
 from ...text import normalize_newlines, strip_controls
 from .markers import fold, key, key_folded
-from .rules import Copyright, Rules, body_like, ends_sentence, headline_like, words
+from .rules import Copyright, Rules, _capitalised, body_like, ends_sentence, headline_like, label_split, words
 
 Mode = Literal["text", "html"]
 
@@ -51,6 +51,7 @@ _BLANK_CHARS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _WS_ONLY = re.compile(r"^[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]*$")
 _CLOSE = "\"'»”’) "
 _ONLY_PUNCT = re.compile(r"^[\W_]+$")
+_BARE_LINK = re.compile(r"^[<(\[]?(?:https?://|www\.)\S+$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'»”’)]*\s+(?=[\"'«“„‘(]?[^\W\d_])")
 _WORD_BEFORE = re.compile(r"([^\W\d_]*)[\"'»”’)]*$")
 #: Words after which a full stop does not end a sentence.
@@ -257,7 +258,7 @@ def find_repeated_title(units: list[Unit], rules: Rules) -> int | None:
             continue
         if k in seen:
             first = seen[k]
-            if not _furniture(rules, units[first]):
+            if not _furniture(rules, units[first]) and not _name_label(units[first].text):
                 return first
         else:
             seen[k] = i
@@ -415,6 +416,9 @@ class Page:
         if rules.read_also(text, f):
             r.remove(u, "read-also", "link to another story")
             return "drop"
+        if not self.in_head and rules.read_also_label(text, f):
+            r.remove(u, "read-also", "link to another story (a read / see label before a headline)")
+            return "drop"
         if rules.share(f):
             r.remove(u, "share", "share buttons")
             return "drop"
@@ -432,8 +436,14 @@ class Page:
             r.byline = r.byline or byline
             r.remove(u, "byline", f"byline ({byline})")
             return "drop"
+        if self.in_head and _name_label(text):
+            r.remove(u, "byline", "a 'label: Name' line above the article (byline or credit)")
+            return "drop"
         if _ONLY_PUNCT.match(text):
             r.remove(u, "punctuation", "only punctuation or symbols")
+            return "drop"
+        if u.n == 1 and _BARE_LINK.match(text):
+            r.remove(u, "link", "a bare link on a line of its own")
             return "drop"
         if before_title and words(text) <= 8 and not ends_sentence(text):
             r.remove(u, "header", "above the headline (kicker, section, site name)")
@@ -495,6 +505,38 @@ class Page:
             else:
                 self.pending.append(u)
 
+    #: Related-news lists found by their shape: at least this many headline lines after the last
+    #: paragraph of prose (two when a heading or a date introduces them).
+    TEASER_RUN = 3
+
+    def _trailing_teasers(self) -> None:
+        """After the article's last paragraph of prose, a run of short headline-like lines (often
+        dated, often under a heading no marker list knows) is a related-news block: removed."""
+        kept, rules = self.kept, self.rules
+        end = len(kept)
+        start = end
+        while start > 0 and not body_like(kept[start - 1].text) and not ends_sentence(kept[start - 1].text):
+            start -= 1
+        if start == 0 or start == end:
+            return  # no article before it, or nothing after the article
+        run = kept[start:end]
+        heading = _heading_line(run[0].text) and not _teaser_line(run[0], rules)
+        lines = run[1:] if heading else run
+        if not all(_teaser_line(u, rules) for u in lines):
+            return
+        # dated headlines after it already removed one by one (rule dated-teaser) count too
+        removed = sum(1 for x in self.result.removals if x.rule == "dated-teaser" and (x.line or 0) > run[0].line)
+        dated = removed + sum(1 for u in lines if rules.dates.match(u.text, u.folded) is not None)
+        if len(lines) + removed < (2 if heading or dated >= 2 else self.TEASER_RUN):
+            return
+        if heading:
+            self.result.remove(run[0], "teaser-marker", "heading over a list of headlines after the article")
+        for u in lines:
+            self.result.remove(u, "teaser-block", "a list of headlines after the article (related news)")
+        del kept[start:end]
+        gone = {id(u) for u in run}
+        self.pending = [u for u in self.pending if id(u) not in gone]  # no longer title candidates
+
     def _resumes(self, i: int) -> bool:
         """After a teaser marker: does the article go on here (two prose paragraphs no rule claims)?"""
         if i + 1 >= len(self.units):
@@ -511,9 +553,12 @@ class Page:
     def _finish(self) -> None:
         r = self.result
         kept = self.kept
+        self._trailing_teasers()
         if r.title is None and self.mode == "text" and self.pending:
             # the head's first headline-like line is the title; short labels before it are header
-            candidates = [u for u in self.pending if _headline_ish(u.text) and u is not kept[-1]]
+            candidates = [
+                u for u in self.pending if _headline_ish(u.text) and u is not kept[-1] and not _name_label(u.text)
+            ]
             chosen = next((u for u in candidates if words(u.text) >= 3), candidates[0] if candidates else None)
             if chosen is not None:
                 for label in self.pending[: self.pending.index(chosen)]:
@@ -531,6 +576,40 @@ class Page:
         if r.title is None and r.paragraphs:
             r.title = derive_title(r.paragraphs[0])
             r.title_derived = True
+
+
+def _name_label(text: str) -> bool:
+    """``Label: Name Surname`` (a credit or byline whose label the markers do not know): never a title."""
+    split = label_split(text)
+    if split is None:
+        return False
+    label, name = split
+    name = name.strip(" .")
+    # "Мақала дайындаған: X", "Reporting team: X": a label in sentence case (a title-case
+    # label is a headline's: "Tokyo Olympics: Final Day Recap"), and a name of two to four words
+    rest = label.split()[1:]
+    return (
+        1 <= len(rest) <= 2
+        and all(w[:1].islower() for w in rest)
+        and 2 <= words(name) <= 4
+        and _capitalised(name)
+        and not ends_sentence(name)
+    )
+
+
+def _teaser_line(u: Unit, rules: Rules) -> bool:
+    """A line of a related-news list: a headline, maybe dated (``17.11.2024 Headline``)."""
+    text = u.text
+    date = rules.dates.match(text, u.folded)
+    if date is not None:
+        rest = text[date.end :].strip(" ,;:|-–—/")
+        return not rest or (headline_like(rest) or (words(rest) >= 2 and not ends_sentence(rest)))
+    return headline_like(text) and words(text) <= 20 and not ends_sentence(text)
+
+
+def _heading_line(text: str) -> bool:
+    """A short heading over a list ("Тақырыпқа қатысты:", "More on this topic")."""
+    return 1 <= words(text) <= 6 and not ends_sentence(text) and not text.rstrip().endswith((",", ";"))
 
 
 def _headline_ish(text: str) -> bool:
