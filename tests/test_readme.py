@@ -34,6 +34,22 @@ def test_five_line_library_example_runs_as_written():
     assert second.startswith('{"schema": 1')
 
 
+def test_worker_example_runs_as_written(tmp_path):
+    code = example("worker")
+    assert len([line for line in code.splitlines() if line.strip()]) <= 16
+    (tmp_path / "samples").symlink_to(ROOT / "samples")  # run where a fresh clone would: its root
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:4]] == ["ok", "ok", "ok", "failed"]
+    assert "'html' must be a non-empty string" in lines[3] and "<record 4>" in lines[3]
+    assert lines[4].startswith("4 documents, 3 ok, 1 failed; 6 files written")
+    out = tmp_path / "out-library"
+    assert len(list(out.glob("*.xml"))) == 6 and len((out / "failures.jsonl").read_text().splitlines()) == 1
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "3 unchanged" in again.stdout.splitlines()[-1]  # an identical re-run writes nothing
+
+
 def test_ci_runs_the_readme_blocks():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "extract setup" in ci and "extract test" in ci

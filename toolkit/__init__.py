@@ -6,6 +6,9 @@ Library use::
     doc = toolkit.process("Title\\n\\nFirst paragraph.\\n\\nSecond paragraph.")
     print(doc.title, [p.text for p in doc.paragraphs])
 
+Engines (a process pool, Dask, a queue consumer) drive a :class:`Worker`: built from a
+:class:`PipelineSpec` and an :class:`OutputSpec`, set up once per process, then given batches.
+
 The public names are imported lazily so ``import toolkit`` stays cheap.
 """
 
@@ -18,16 +21,23 @@ __version__ = "0.1.0"
 __all__ = [
     "Document",
     "Metadata",
+    "OutputSpec",
     "Paragraph",
     "Pipeline",
     "PipelineSpec",
     "Processor",
+    "Raw",
     "Removal",
+    "Result",
+    "RunReport",
     "ToolkitError",
     "Translation",
+    "Worker",
     "__version__",
     "process",
     "read",
+    "read_bytes",
+    "read_record",
 ]
 
 _LAZY = {
@@ -42,13 +52,23 @@ _LAZY = {
     "ToolkitError": "toolkit.errors",
     "process": "toolkit.api",
     "read": "toolkit.api",
+    "read_bytes": "toolkit.inputs",
+    "read_record": "toolkit.inputs",
+    "Raw": "toolkit.inputs",
+    "Worker": "toolkit.worker",
+    "OutputSpec": "toolkit.worker",
+    "Result": "toolkit.worker",
+    "RunReport": "toolkit.report",
 }
 
 if TYPE_CHECKING:
     from .api import process, read
     from .document import Document, Metadata, Paragraph, Removal, Translation
     from .errors import ToolkitError
+    from .inputs import Raw, read_bytes, read_record
     from .pipeline import Pipeline, PipelineSpec, Processor
+    from .report import RunReport
+    from .worker import OutputSpec, Result, Worker
 
 
 def __getattr__(name: str) -> Any:

@@ -306,7 +306,9 @@ class Worker:
 
     def read(self, items: Iterable[Input]) -> list[Document]:
         """The documents of ``items``, in order (bad inputs as failed documents)."""
-        return [doc for item in items for doc in read_item(item, self.read_options)]
+        return [
+            doc for n, item in enumerate(items, 1) for doc in read_item(item, self.read_options, where=f"<record {n}>")
+        ]
 
     def process(self, items: Iterable[Input]) -> list[Result]:
         """Read, process, render and write a batch; one result per document, in input order.
