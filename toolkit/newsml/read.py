@@ -341,11 +341,13 @@ class _Folder:
     def __init__(self, directory: Path) -> None:
         self.items: dict[str, Path] = {}
         self.packaged: dict[str, str] = {}  # item guid -> the guid of a package that references it
+        from ..io.readers import open_regular
+
         for path in sorted(directory.glob("*.xml")):
             try:
-                with open(path, "rb") as fh:
+                with open_regular(path) as fh:  # never a FIFO (it would block) nor a device
                     head = fh.read(8192)
-            except OSError:
+            except (OSError, ToolkitError):
                 continue
             match = _ROOT_GUID.search(_strip_comments(head))
             if not match:
@@ -355,8 +357,9 @@ class _Folder:
                 self.items.setdefault(guid, path)
             elif root == "packageItem" and guid:
                 try:
-                    data = path.read_bytes()[: 1 << 20]
-                except OSError:
+                    with open_regular(path) as fh:
+                        data = fh.read(1 << 20)
+                except (OSError, ToolkitError):
                     continue
                 for ref in _RESIDREF.findall(data):
                     self.packaged.setdefault(ref.decode("utf-8", "replace").strip(), guid)
