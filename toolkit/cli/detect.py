@@ -96,7 +96,7 @@ def _lines(inputs: list[str], encoding: str | None) -> Iterator[tuple[str, int, 
     """(source, line number, line or None, error or None) for every line of every input."""
     from ..errors import ToolkitError
     from ..io.decode import decode
-    from ..io.readers import iter_sources
+    from ..io.readers import iter_sources, open_regular
 
     stdin = sys.stdin.buffer
     for source in iter_sources(inputs):
@@ -107,7 +107,7 @@ def _lines(inputs: list[str], encoding: str | None) -> Iterator[tuple[str, int, 
                 data = stdin.read()
             else:
                 assert source.path is not None
-                with open(source.path, "rb") as fh:
+                with open_regular(source.path, display=source.display) as fh:  # never blocks on a FIFO
                     data = fh.read()
             text = decode(data, encoding=encoding, path=source.display).text if data else ""
         except ToolkitError as exc:
