@@ -161,3 +161,66 @@ def test_a_link_inside_the_folder_is_followed_and_each_file_read_once(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert [Path(r["source"]).name for r in records] == ["link.txt", "story1.txt"]
+
+
+# -- symbolic links out of the input folder -------------------------------------------------------
+
+SECRET = "root:x:0:0:this secret must never be published"
+
+
+def linked_tree(tmp_path: Path) -> Path:
+    """An input folder with links out of it: to a file (named .txt) and to a folder."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd").write_text(SECRET + "\n")
+    (outside / "other.txt").write_text(f"Басқа жаңалық\n\n{STORY} outside\n")
+    src = stories(tmp_path / "in", 2)
+    (src / "passwd.txt").symlink_to(outside / "passwd")
+    (src / "elsewhere").symlink_to(outside)
+    return src
+
+
+@pytest.mark.parametrize("inputs", ["{src}", "{src}/*", "{src}/**/*.txt"])
+def test_convert_does_not_follow_links_out_of_the_input_folder(tmp_path, inputs):
+    src = linked_tree(tmp_path)
+    out = tmp_path / "out"
+    proc = run("convert", inputs.format(src=src), "-o", out, "-f", "txt")
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert f"{src}/passwd.txt: symbolic link to {tmp_path}/outside/passwd, outside the input folder" in err, err
+    assert "use --follow-links to read it" in err
+    if "**" not in inputs:  # `**` does not descend into a link out of its folder at all
+        assert f"{src}/elsewhere: symbolic link to the folder {tmp_path}/outside" in err, err
+    written = "".join(p.read_text() for p in out.glob("*.txt"))
+    assert "secret" not in written and "outside" not in written
+    assert output_count(out) == 2
+    codes = {json.loads(line)["code"] for line in (out / "failures.jsonl").read_text().splitlines()}
+    assert codes == {"unsafe-input"}
+
+
+def test_follow_links_reads_them(tmp_path):
+    src = linked_tree(tmp_path)
+    out = tmp_path / "out"
+    proc = run("convert", src, "-o", out, "-f", "txt", "--follow-links")
+    assert proc.returncode == 0, proc.stderr.decode()
+    written = "".join(p.read_text() for p in out.glob("*.txt"))
+    assert "secret" in written and "outside" in written  # asked for: both links read
+
+
+@pytest.mark.parametrize("command", [["detect"], ["detect", "--lines"], ["clean", "-o", "{out}"]])
+def test_detect_and_clean_share_the_policy(tmp_path, command):
+    src = linked_tree(tmp_path)
+    args = [a.format(out=tmp_path / "out") for a in command]
+    proc = run(*args, src)
+    err, out = proc.stderr.decode(), proc.stdout.decode()
+    assert proc.returncode == 1, err
+    assert "passwd.txt: symbolic link to" in err and "use --follow-links to read it" in err, err
+    assert "secret" not in out and "secret" not in "".join(p.read_text() for p in tmp_path.glob("out/*.txt"))
+    proc = run(*args, src, "--follow-links")
+    assert proc.returncode == 0, proc.stderr.decode()
+
+
+def test_a_link_named_on_the_command_line_is_read(tmp_path):
+    src = linked_tree(tmp_path)
+    proc = run("detect", src / "passwd.txt")  # named as such: the user chose it
+    assert proc.returncode == 0, proc.stderr.decode()

@@ -294,7 +294,7 @@ def convert(
     started = time.perf_counter()
     summary = BatchSummary()
     read_options = read_options or ReadOptions()
-    sources = iter_sources(inputs, exclude=[output.outdir])
+    sources = iter_sources(inputs, exclude=[output.outdir], follow_links=read_options.follow_links)
     converter_local = Converter(pipeline, output, fail_fast=fail_fast) if jobs <= 1 else None
     probe = converter_local.outdir if converter_local else output.build(pipeline)  # validates the format now
     probe.prepare()

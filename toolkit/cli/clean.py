@@ -27,9 +27,18 @@ FORMATS = ("txt", "jsonl")
 @click.option("--explain", is_flag=True, help="Print what was removed from each document and why (on stderr).")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="TOML with a [steps.clean] table.")
 @click.option("--encoding", help="Force the encoding of text and HTML inputs (default: detect).")
+@click.option(
+    "--follow-links", is_flag=True, help="Follow symbolic links out of the input folders (default: refuse them)."
+)
 @handle_errors
 def command(
-    inputs: tuple[str, ...], outdir: str | None, fmt: str, explain: bool, config_path: str | None, encoding: str | None
+    inputs: tuple[str, ...],
+    outdir: str | None,
+    fmt: str,
+    explain: bool,
+    config_path: str | None,
+    encoding: str | None,
+    follow_links: bool,
 ) -> None:
     """Clean INPUT files, directories or globs (stdin when none, or `-`).
 
@@ -49,7 +58,7 @@ def command(
 
     options = load_config(config_path).step_options.get("clean", {}) if config_path else {}
     pipeline = Pipeline.from_names(["clean"], {"clean": options})
-    sources = iter_sources(inputs or ("-",), exclude=[outdir] if outdir else [])
+    sources = iter_sources(inputs or ("-",), exclude=[outdir] if outdir else [], follow_links=follow_links)
     read_options = ReadOptions(encoding=encoding)
     out = None
     if outdir:

@@ -58,6 +58,9 @@ def build_config(
 @click.option("--batch-size", type=int, help="Documents per batch.")
 @click.option("--to", multiple=True, help="Also translate into these languages (kk,ru,uz): adds a translate step.")
 @click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
+@click.option(
+    "--follow-links", is_flag=True, help="Follow symbolic links out of the input folders (default: refuse them)."
+)
 @handle_errors
 def command(
     inputs: tuple[str, ...],
@@ -73,6 +76,7 @@ def command(
     batch_size: int | None,
     to: tuple[str, ...],
     progress: bool | None,
+    follow_links: bool,
 ) -> None:
     """Convert INPUT files, directories or globs (`-` for stdin) into OUTDIR.
 
@@ -107,7 +111,7 @@ def command(
         jobs=jobs or (os.cpu_count() or 1),
         resume=resume,
         fail_fast=fail_fast,
-        read_options=ReadOptions(encoding=encoding),
+        read_options=ReadOptions(encoding=encoding, follow_links=follow_links),
         on_result=on_result,
     )
     meter.close()

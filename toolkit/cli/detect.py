@@ -45,7 +45,7 @@ def _error(fmt: str, source: str, message: str) -> None:
 
 
 def _detect_documents(
-    inputs: list[str], options: dict[str, Any], fmt: str, paragraphs: bool, encoding: str | None
+    inputs: list[str], options: dict[str, Any], fmt: str, paragraphs: bool, encoding: str | None, follow_links: bool
 ) -> int:
     from ..io.readers import ReadOptions, iter_sources, read_source
     from ..pipeline import DEFAULT_STEPS, Pipeline
@@ -54,7 +54,7 @@ def _detect_documents(
     pipeline = Pipeline.from_names([*steps, "langid"], {"langid": options})
     stdin = sys.stdin.buffer
     failed = 0
-    for source in iter_sources(inputs):
+    for source in iter_sources(inputs, follow_links=follow_links):
         if not source.supported:
             continue
         for doc in read_source(source, ReadOptions(encoding=encoding), stdin=stdin):
@@ -92,15 +92,20 @@ def _detect_documents(
     return failed
 
 
-def _lines(inputs: list[str], encoding: str | None) -> Iterator[tuple[str, int, str | None, str | None]]:
+def _lines(
+    inputs: list[str], encoding: str | None, follow_links: bool
+) -> Iterator[tuple[str, int, str | None, str | None]]:
     """(source, line number, line or None, error or None) for every line of every input."""
     from ..errors import ToolkitError
     from ..io.decode import decode
     from ..io.readers import iter_sources, open_regular
 
     stdin = sys.stdin.buffer
-    for source in iter_sources(inputs):
+    for source in iter_sources(inputs, follow_links=follow_links):
         if not source.supported and not source.is_stdin:
+            continue
+        if source.refused:
+            yield source.display, 0, None, source.refused
             continue
         try:
             if source.is_stdin:
@@ -120,7 +125,9 @@ def _lines(inputs: list[str], encoding: str | None) -> Iterator[tuple[str, int, 
             yield source.display, number, line, None
 
 
-def _detect_lines(inputs: list[str], options: dict[str, Any], fmt: str, encoding: str | None) -> int:
+def _detect_lines(
+    inputs: list[str], options: dict[str, Any], fmt: str, encoding: str | None, follow_links: bool
+) -> int:
     from ..langid import LanguageIdentifier
 
     identifier = LanguageIdentifier(
@@ -128,7 +135,7 @@ def _detect_lines(inputs: list[str], options: dict[str, Any], fmt: str, encoding
     )
     failed = 0
     prefix = not (len(inputs) == 1 and inputs[0] == "-")
-    for source, number, line, error in _lines(inputs, encoding):
+    for source, number, line, error in _lines(inputs, encoding, follow_links):
         if error is not None or line is None:
             failed += 1
             _error(fmt, source, error or "unreadable")
@@ -154,6 +161,9 @@ def _detect_lines(inputs: list[str], options: dict[str, Any], fmt: str, encoding
 @click.option("--languages", help="Comma-separated tags the answer is restricted to (default: all supported).")
 @click.option("--min-letters", type=click.IntRange(1), default=3, show_default=True, help="Shorter texts are 'und'.")
 @click.option("--encoding", help="Force the encoding of text inputs (default: detect).")
+@click.option(
+    "--follow-links", is_flag=True, help="Follow symbolic links out of the input folders (default: refuse them)."
+)
 @handle_errors
 def command(
     inputs: tuple[str, ...],
@@ -164,6 +174,7 @@ def command(
     languages: str | None,
     min_letters: int,
     encoding: str | None,
+    follow_links: bool,
 ) -> None:
     """Identify the language of PATHS (files, directories, globs; `-` or nothing: stdin).
 
@@ -179,9 +190,9 @@ def command(
     targets = list(inputs) or ["-"]
     try:
         if lines:
-            failed = _detect_lines(targets, options, fmt, encoding)
+            failed = _detect_lines(targets, options, fmt, encoding, follow_links)
         else:
-            failed = _detect_documents(targets, options, fmt, paragraphs, encoding)
+            failed = _detect_documents(targets, options, fmt, paragraphs, encoding, follow_links)
     except ValueError as exc:  # bad --languages
         raise click.UsageError(str(exc)) from None
     raise SystemExit(EXIT_FAILED if failed else EXIT_OK)

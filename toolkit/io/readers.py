@@ -65,6 +65,7 @@ class ReadOptions:
     max_bytes: int = MAX_INPUT_BYTES
     origin: str | None = None  # path of the file being read (set by read_source; None for stdin)
     whole_folder: bool = False  # every file of the origin's folder is read in this run (a directory walk)
+    follow_links: bool = False  # follow symbolic links out of the input folder (see iter_sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,8 @@ def _supported(path: str) -> bool:
     return Path(path).suffix.lower() in READERS
 
 
-def _inside(real: str, folder: str) -> bool:
+def is_within(real: str, folder: str) -> bool:
+    """Whether the real path ``real`` is the real folder ``folder`` or lies inside it."""
     return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
 
 
@@ -185,7 +187,7 @@ class _Walk:
 
     def refuse_folder(self, path: str, real: str, root: str, root_real: str) -> Source | None:
         """A refused source for a link to a folder out of the input folder (None: it may be entered)."""
-        if self.follow_links or _inside(real, root_real) or not os.path.islink(path):
+        if self.follow_links or is_within(real, root_real) or not os.path.islink(path):
             return None
         message = f"symbolic link to the folder {real}, outside the input folder {root}: not followed"
         return Source(path, path, walked=True, refused=f"{message} ({FOLLOW_LINKS_HINT})")
@@ -207,7 +209,7 @@ class _Walk:
             return
         self.seen.add(real)
         refused = None
-        if not regular and not self.follow_links and not _inside(real, root_real):
+        if not regular and not self.follow_links and not is_within(real, root_real):
             refused = f"symbolic link to {real}, outside the input folder {root}: not followed ({FOLLOW_LINKS_HINT})"
         yield Source(path, path, _supported(path), walked=True, refused=refused)
 
@@ -317,7 +319,7 @@ class _Walk:
                 continue
             path = join(folder, entry.name)
             real = os.path.realpath(path)
-            if self.skip_folder(path, real) or (link and not self.follow_links and not _inside(real, base_real)):
+            if self.skip_folder(path, real) or (link and not self.follow_links and not is_within(real, base_real)):
                 continue
             yield path
 
@@ -583,11 +585,14 @@ def read_jsonl(data: bytes, source: str, options: ReadOptions) -> Iterator[Docum
 
 
 __all__ = [
+    "FOLLOW_LINKS_HINT",
+    "OUTPUT_MARKER",
     "READERS",
     "SNIFFERS",
     "ReadOptions",
     "Source",
     "decode_html",
+    "is_within",
     "iter_sources",
     "open_regular",
     "read_html",
