@@ -256,17 +256,29 @@ def test_two_watchers_never_process_the_same_file(tmp_path):
     assert files_a | files_b == {name for name, _ in items}
 
 
-def test_watch_rejects_symlinks(tmp_path):
+def test_watch_follows_links_as_convert_does(tmp_path):
+    """One policy with convert: a link out of the inbox is refused (failed/, with how to allow
+    it), one inside it is followed (resolved from the inbox, where it was dropped), and
+    --follow-links reads the first too."""
     inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
-    inbox.mkdir()
+    (inbox / "archive").mkdir(parents=True)
     secret = tmp_path / "secret.txt"
-    secret.write_text("secret text that must not be published")
+    secret.write_text("Secret text\n\nThis secret text must not be published by the watcher.")
+    (inbox / "archive" / "story.txt").write_text("Council approves budget\n\nThe council approved the budget.")
     (inbox / "link.txt").symlink_to(secret)
-    proc = run_once(inbox, outbox)
+    (inbox / "inside.txt").symlink_to("archive/story.txt")  # relative to the inbox
+    proc = run_once(inbox, outbox, "-f", "txt")
     assert proc.returncode == 1
     report = json.loads((inbox / "failed" / "link.txt.error.json").read_text())
-    assert "symbolic links" in report["errors"][0]["message"]
-    assert not list(outbox.glob("*.xml"))
+    assert report["errors"][0]["code"] == "unsafe-input"
+    message = report["errors"][0]["message"]
+    assert f"symbolic link to {secret}, outside the inbox" in message and "--follow-links" in message
+    assert [p.name for p in (inbox / "processed").iterdir()] == ["inside.txt"]
+    written = "".join(p.read_text() for p in outbox.glob("*.txt"))
+    assert "council approved" in written and "secret" not in written
+    os.replace(inbox / "failed" / "link.txt", inbox / "link.txt")
+    assert run_once(inbox, outbox, "-f", "txt", "--follow-links").returncode == 0
+    assert "must not be published" in "".join(p.read_text() for p in outbox.glob("*.txt"))  # asked for
 
 
 def test_usage_errors(cli, tmp_path):

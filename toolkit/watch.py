@@ -42,8 +42,8 @@ from typing import Any
 
 from .batch import Converter, DocResult, OutputSpec, result_of
 from .document import Document
-from .errors import ConfigError, InputError, OutputError, printable
-from .io.readers import ReadOptions, Source, read_source
+from .errors import ConfigError, OutputError, printable
+from .io.readers import FOLLOW_LINKS_HINT, ReadOptions, Source, is_within, read_source
 from .io.writers import atomic_write
 from .pipeline import PipelineSpec
 from .text import json_dumps
@@ -200,6 +200,24 @@ class Inbox:
     def claimed(self) -> list[Path]:
         return sorted(p for p in self.work.iterdir() if p.is_file() or p.is_symlink())
 
+    def source(self, path: Path, *, follow_links: bool = False) -> Source:
+        """How to read a claimed file. The work folder holds exactly one batch: a package and its
+        items claimed together are read together. A symbolic link is followed to a target inside
+        the inbox (resolved from the inbox, where it was dropped), elsewhere only with
+        ``follow_links``: the same policy as :func:`toolkit.io.readers.iter_sources`. Anything
+        but a regular file is refused by the reader, unopened."""
+        display = f"{self.root.name}/{path.name}"
+        if not path.is_symlink():
+            return Source(str(path), display, walked=True)
+        try:
+            target = os.path.realpath(os.path.join(self.root, os.readlink(path)))
+        except OSError as exc:
+            return Source(str(path), display, refused=f"cannot read the symbolic link: {exc.strerror or exc}")
+        if follow_links or is_within(target, os.path.realpath(self.root)):
+            return Source(target, display)
+        refused = f"symbolic link to {target}, outside the inbox {self.root}: not followed ({FOLLOW_LINKS_HINT})"
+        return Source(str(path), display, refused=refused)
+
     # -- finishing -------------------------------------------------------------------------------
 
     def done(self, path: Path) -> Path:
@@ -314,17 +332,8 @@ class Watcher:
             self._finish(path, file_results)
 
     def _read(self, path: Path) -> list[Document]:
-        display = f"{self.inbox.root.name}/{path.name}"
-        if path.is_symlink():
-            return [Document.failed_input(display, InputError("symbolic links are not accepted", path=display))]
-        try:
-            regular = stat.S_ISREG(path.lstat().st_mode)
-        except OSError:
-            regular = True  # gone or unreadable: reading says why
-        if not regular:
-            return [Document.failed_input(display, InputError("not a regular file", path=display))]
-        # the work folder holds exactly this batch: a package and its items claimed together go together
-        return list(read_source(Source(str(path), display, walked=True), self.read_options))
+        source = self.inbox.source(path, follow_links=self.read_options.follow_links)
+        return list(read_source(source, self.read_options))
 
     def _duplicate(self, doc: Document) -> bool:
         return self.converter.outdir.is_complete(doc.id)

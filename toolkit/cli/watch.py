@@ -56,6 +56,9 @@ from .convert import DEFAULT_FORMAT, build_config
 )
 @click.option("--once", is_flag=True, help="Process what is in the inbox now, then exit.")
 @click.option("--instance", help="Name of this watcher instance [default: HOST-PID].")
+@click.option(
+    "--follow-links", is_flag=True, help="Read symbolic links to files outside the inbox (default: they fail)."
+)
 @handle_errors
 def command(
     inbox: str,
@@ -72,6 +75,7 @@ def command(
     health_every: int,
     once: bool,
     instance: str | None,
+    follow_links: bool,
 ) -> None:
     """Watch INBOX and convert every file dropped into it, exactly once.
 
@@ -82,6 +86,7 @@ def command(
     after the current batch. Exit code 1 when any document failed.
     """
     from ..batch import OutputSpec
+    from ..io.readers import ReadOptions
     from ..watch import Inbox, Watcher
 
     logger = logging.getLogger("toolkit")
@@ -92,7 +97,15 @@ def command(
         outdir=outdir, format=fmt or config.output_format or DEFAULT_FORMAT, options=config.output_options
     )
     box = Inbox(inbox, processed=processed_dir, failed=failed_dir, settle=settle, instance=instance)
-    watcher = Watcher(box, config.pipeline_spec(), output, batch_size=batch_size, poll=poll, health_every=health_every)
+    watcher = Watcher(
+        box,
+        config.pipeline_spec(),
+        output,
+        batch_size=batch_size,
+        poll=poll,
+        health_every=health_every,
+        read_options=ReadOptions(follow_links=follow_links),
+    )
 
     def stop(signum: int, _frame: object) -> None:
         logger.info(
