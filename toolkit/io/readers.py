@@ -30,10 +30,11 @@ from ..errors import (
     DocumentFormatError,
     EmptyInputError,
     InputError,
+    NotADocumentError,
     UnsafeInputError,
     UnsupportedInputError,
 )
-from .decode import Decoded, decode, plausibility
+from .decode import Decoded, decode, plausibility, repeated_character, sniff_utf16
 
 Reader = Callable[[bytes, str, "ReadOptions"], Iterator[Document]]
 
@@ -431,7 +432,11 @@ def open_regular(path: str | os.PathLike[str], *, display: str | None = None) ->
 
 def sniff_reader(data: bytes) -> Reader:
     """Choose a reader from the content (stdin, files with an unknown suffix)."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    head = data[:2048]
+    utf16 = sniff_utf16(head)
+    if utf16:  # UTF-16 markup or JSON: sniff its characters, not its bytes
+        head = head[: len(head) - len(head) % 2].decode(utf16, errors="replace").encode("utf-8")
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"{"):
         return read_jsonl if _looks_like_jsonl(data) else _load_reader("toolkit.feeds.ninjs:read_json")
     if head.startswith((b"<!doctype html", b"<html")):
@@ -484,9 +489,19 @@ def _document(decoded: Decoded, source: str, raw_format: str) -> Document:
     return doc
 
 
+def check_text(text: str, source: str) -> None:
+    """Refuse a text that cannot be a document (:class:`NotADocumentError`): one character repeated."""
+    char = repeated_character(text)
+    if char is not None:
+        count = text.count(char)
+        raise NotADocumentError(f"not a document: the text is one character repeated ({char!r} x {count})", path=source)
+
+
 def read_text(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
     """A plain-text page: one document."""
-    yield _document(_decode(data, source, options), source, "text")
+    decoded = _decode(data, source, options)
+    check_text(decoded.text, source)
+    yield _document(decoded, source, "text")
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
@@ -533,6 +548,8 @@ def record_to_document(record: object, where: str) -> Document:
         body = record.get(kind)
         if not isinstance(body, str) or not body.strip():
             raise DocumentFormatError(f"'{kind}' must be a non-empty string", path=where)
+        if kind == "text":
+            check_text(body, where)
         unknown = set(record) - {"text", "html", "source", "title", "lang", "guid", "id"}
         if unknown:
             raise DocumentFormatError(f"unknown field(s) {', '.join(sorted(map(repr, unknown)))}", path=where)
@@ -591,6 +608,7 @@ __all__ = [
     "SNIFFERS",
     "ReadOptions",
     "Source",
+    "check_text",
     "decode_html",
     "is_within",
     "iter_sources",
