@@ -128,3 +128,62 @@ def test_detector_ranks_our_candidates():
 def test_short_ambiguous_legacy_text_still_decodes():
     decoded = decode("Şu".encode("cp1254"))
     assert decoded.text == "Şu" and decoded.encoding == "cp1254"
+
+
+UZ = "Oʻzbekiston poytaxti Toshkentda yangi metro bekati ochildi. Yoʻlovchilar soni oshdi."
+HTML = "<html><head><title>Жаңалық</title></head><body><p>{}</p></body></html>"
+
+
+@pytest.mark.parametrize("text", [KK, RU, TR, UZ, HTML.format(KK), KK + "\n\n" + RU + "\n"])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_recognised_by_its_zero_bytes(text, encoding):
+    """Cyrillic letters have no zero byte in UTF-16: only the spaces and punctuation do (about a
+    sixth of the pairs). That pattern, not a ratio of zeros, recognises it."""
+    decoded = decode(text.encode(encoding))
+    assert decoded.text == text and decoded.encoding == encoding
+
+
+def test_utf16_without_bom_of_odd_length_loses_its_last_byte_with_a_warning():
+    decoded = decode(KK.encode("utf-16-le") + b"\x04")
+    assert decoded.text == KK and decoded.warnings and "odd number of bytes" in decoded.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x00\xff" * 500,
+        b"\xff\x00" * 500,
+        b"\x00\x41" * 300,  # "AAAA..." in UTF-16-BE: one character, no space
+        b"\x00\x01\x00\x02" * 200,
+        bytes(range(256)) * 8,
+        b"\x00\x00\x00\x01" * 100,
+    ],
+    ids=["00ff", "ff00", "one-letter", "controls", "all-bytes", "utf32-like"],
+)
+def test_binary_with_zero_bytes_is_not_read_as_utf16(data):
+    with pytest.raises(BinaryInputError, match="binary file"):
+        decode(data)
+
+
+@pytest.mark.parametrize(
+    "text, char",
+    [
+        ("-" * 500, "-"),
+        ("." * 80 + "\n" + "." * 80 + "\n", "."),
+        ("0" * 10, "0"),
+        ("\u00ff" * 200, "\u00ff"),
+        ("= = = =\n= =", "="),
+        ("*", "*"),
+        ("aaa", "a"),
+        ("ab", None),
+        ("I", None),
+        ("Да", None),
+        ("----\nА", None),
+        (KK, None),
+        ("-" * 5000 + "x", None),
+    ],
+)
+def test_repeated_character(text, char):
+    from toolkit.io.decode import repeated_character
+
+    assert repeated_character(text) == char

@@ -304,3 +304,54 @@ def test_stream_line_over_the_limit_is_an_error_record():
     records = [json.loads(line) for line in out]
     assert [r["status"] for r in records] == ["ok", "failed", "ok", "failed"] and report.failed == 2
     assert "line longer than" in records[1]["error"]["message"] and "<stdin>:2" in records[1]["error"]["message"]
+
+
+def test_utf16_without_bom_is_read_and_zero_byte_garbage_is_not(cli, tmp_path):
+    """UTF-16 without a BOM used to fail as "binary file (too many control bytes)" (Cyrillic
+    letters have no zero byte), while ``00 FF`` repeated was published as "ÿÿÿÿ..."."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "kk-le.txt").write_bytes(KK.encode("utf-16-le"))
+    (src / "tr-be.txt").write_bytes(TR.encode("utf-16-be"))
+    page = f"<html><head><title>Метро</title></head><body><p>{KK}</p></body></html>"
+    (src / "kk-le.html").write_bytes(page.encode("utf-16-le"))
+    (src / "garbage.txt").write_bytes(b"\x00\xff" * 4000)
+    out = tmp_path / "out"
+    result = cli("convert", src, "-o", out, "-f", "jsonl")
+    assert result.exit_code == 1, result.output
+    docs = {
+        Path(d["source"]).name: d
+        for d in (json.loads(p.read_text()) for p in out.glob("*.jsonl") if p.name != "failures.jsonl")
+    }
+    assert sorted(docs) == ["kk-le.html", "kk-le.txt", "tr-be.txt"]
+    assert docs["kk-le.txt"]["lang"] == docs["kk-le.html"]["lang"] == "kk-Cyrl" and docs["tr-be.txt"]["lang"] == "tr"
+    assert failures(out)["garbage.txt"]["code"] == "binary-input"
+    # the same garbage on stdin is refused too, and nothing is written
+    result = cli("convert", "-", "-o", tmp_path / "stdin", "-f", "txt", input=b"\x00\xff" * 4000)
+    assert result.exit_code == 1 and "binary file" in result.output
+    assert not list((tmp_path / "stdin").glob("*.txt"))
+    # UTF-16 HTML on stdin is sniffed as HTML (its title found), not read as text
+    result = cli("convert", "-", "-o", tmp_path / "html", "-f", "jsonl", input=page.encode("utf-16-be"))
+    assert result.exit_code == 0, result.output
+    (doc,) = [json.loads(p.read_text()) for p in (tmp_path / "html").glob("*.jsonl")]
+    assert doc["raw_format"] == "html" and doc["title"] == "Метро"
+
+
+@pytest.mark.parametrize("command", ["convert", "detect", "clean"])
+def test_one_repeated_character_is_not_a_document(cli, tmp_path, command):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, text in {"dashes.txt": "-" * 500, "zeros.txt": "0" * 300 + "\n", "dots.txt": ". . . .\n. . ."}.items():
+        (src / name).write_text(text)
+    (src / "records.jsonl").write_text(json.dumps({"text": "=" * 80}) + "\n" + json.dumps({"text": TR}) + "\n")
+    args = [command, src] + (["-o", tmp_path / "out"] if command != "detect" else [])
+    result = cli(*args)
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if "not a document" in line]
+    assert len(errors) == 4, result.stderr
+    assert any(
+        f"{src / 'dashes.txt'}: not a document: the text is one character repeated ('-' x 500)" in e for e in errors
+    )
+    if command == "convert":
+        found = failures(tmp_path / "out")
+        assert {r["code"] for r in found.values()} == {"not-a-document"} and len(found) == 4

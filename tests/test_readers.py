@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +115,42 @@ def test_forced_encoding_option(tmp_path):
     f = write(tmp_path / "f.txt", "Şule".encode("cp1254"))
     (doc,) = read_source(Source(str(f), str(f)), ReadOptions(encoding="cp1254"))
     assert doc.raw == "Şule" and doc.encoding == "cp1254"
+
+
+def test_open_regular_refuses_what_is_not_a_regular_file_without_blocking(tmp_path):
+    import os
+
+    from toolkit.errors import UnsupportedInputError
+    from toolkit.io.readers import open_regular
+
+    os.mkfifo(tmp_path / "fifo.txt")
+    with pytest.raises(UnsupportedInputError, match=r"fifo.txt: not a regular file \(a FIFO\)"):
+        open_regular(tmp_path / "fifo.txt")
+    with pytest.raises(UnsupportedInputError, match=r"not a regular file \(a character device\)"):
+        open_regular("/dev/null")
+    with pytest.raises(UnsupportedInputError, match=r"not a regular file \(a folder\)"):
+        open_regular(tmp_path)
+    with open_regular(write(tmp_path / "a.txt", "text")) as fh:
+        assert fh.read() == b"text"
+
+
+def test_globs_match_as_the_standard_glob_does_on_a_plain_tree(tmp_path, monkeypatch):
+    import glob
+
+    for name in ("a.txt", "b.html", ".hidden.txt", "sub/c.txt", "sub/deep/d.txt", "sub/.dot/e.txt", "x1/f.txt"):
+        write(tmp_path / name, "text")
+    monkeypatch.chdir(tmp_path)
+    patterns = ["*.txt", "**/*.txt", "sub/**/*.txt", "*/*.txt", "x?/*", "[ab].*", "./*.txt", ".*.txt", "sub/*"]
+    for pattern in patterns + [str(tmp_path / p) for p in patterns if not p.startswith("./")]:
+        expected = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+        got = sorted(s.path for s in iter_sources([pattern]) if s.path)
+        if pattern.endswith("sub/*"):  # a folder matched is walked
+            expected = sorted({*expected, str(Path(pattern).parent / "deep" / "d.txt")})
+        assert got == expected, pattern
+
+
+def test_the_output_marker_is_the_writers_folder():
+    from toolkit.io.readers import OUTPUT_MARKER
+    from toolkit.io.writers import MANIFEST_DIR
+
+    assert OUTPUT_MARKER == MANIFEST_DIR

@@ -256,17 +256,29 @@ def test_two_watchers_never_process_the_same_file(tmp_path):
     assert files_a | files_b == {name for name, _ in items}
 
 
-def test_watch_rejects_symlinks(tmp_path):
+def test_watch_follows_links_as_convert_does(tmp_path):
+    """One policy with convert: a link out of the inbox is refused (failed/, with how to allow
+    it), one inside it is followed (resolved from the inbox, where it was dropped), and
+    --follow-links reads the first too."""
     inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
-    inbox.mkdir()
+    (inbox / "archive").mkdir(parents=True)
     secret = tmp_path / "secret.txt"
-    secret.write_text("secret text that must not be published")
+    secret.write_text("Secret text\n\nThis secret text must not be published by the watcher.")
+    (inbox / "archive" / "story.txt").write_text("Council approves budget\n\nThe council approved the budget.")
     (inbox / "link.txt").symlink_to(secret)
-    proc = run_once(inbox, outbox)
+    (inbox / "inside.txt").symlink_to("archive/story.txt")  # relative to the inbox
+    proc = run_once(inbox, outbox, "-f", "txt")
     assert proc.returncode == 1
     report = json.loads((inbox / "failed" / "link.txt.error.json").read_text())
-    assert "symbolic links" in report["errors"][0]["message"]
-    assert not list(outbox.glob("*.xml"))
+    assert report["errors"][0]["code"] == "unsafe-input"
+    message = report["errors"][0]["message"]
+    assert f"symbolic link to {secret}, outside the inbox" in message and "--follow-links" in message
+    assert [p.name for p in (inbox / "processed").iterdir()] == ["inside.txt"]
+    written = "".join(p.read_text() for p in outbox.glob("*.txt"))
+    assert "council approved" in written and "secret" not in written
+    os.replace(inbox / "failed" / "link.txt", inbox / "link.txt")
+    assert run_once(inbox, outbox, "-f", "txt", "--follow-links").returncode == 0
+    assert "must not be published" in "".join(p.read_text() for p in outbox.glob("*.txt"))  # asked for
 
 
 def test_usage_errors(cli, tmp_path):
@@ -452,3 +464,199 @@ def test_a_failed_file_whose_report_cannot_be_written_stays_claimed(tmp_path, mo
     assert sorted(seen) == [("broken.txt", "stuck"), ("good.txt", "processed")]
     assert [p.name for p in box.claimed()] == ["broken.txt"] and watcher.stats.stuck == 1
     assert any("cannot move broken.txt to failed/: cannot write: Read-only" in r.getMessage() for r in caplog.records)
+
+
+# -- producers: what is safe, and what the watcher must wait for -------------------------------------
+
+PARAGRAPHS = [f"Paragraph {i} of the slowly written story about the council budget vote." for i in range(1, 5)]
+
+
+def leases_work(folder: Path) -> bool:
+    from toolkit.watch import _release, take_read_lease
+
+    probe = folder / "lease-probe"
+    probe.write_text("x")
+    fd, state, _ = take_read_lease(probe)
+    if fd is not None:
+        _release(fd)
+    probe.unlink()
+    return state == "free"
+
+
+def story_outputs(outbox: Path) -> list[str]:
+    return [p.read_text() for p in outbox.glob("*.txt")]
+
+
+def wait_processed(inbox: Path, count: int, timeout: float = 60) -> bool:
+    return wait_until(lambda: (inbox / "processed").is_dir() and len(os.listdir(inbox / "processed")) >= count, timeout)
+
+
+def test_a_file_held_open_for_writing_is_not_taken_however_long_the_producer_pauses(tmp_path):
+    """The producer pauses five times the settle time between paragraphs while holding the file
+    open: it was taken after the first pause (1 paragraph of 4 published); the kernel says it is
+    still open for writing (a read lease is refused), so it waits until the file is closed."""
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    if not leases_work(inbox):
+        pytest.skip("file leases are not available here: the settle time alone decides")
+    proc = start_watcher(inbox, outbox, "-f", "txt")
+    try:
+        with open(inbox / "slow.txt", "w") as fh:
+            fh.write("Council budget story\n\n")
+            for paragraph in PARAGRAPHS:
+                fh.write(paragraph + "\n\n")
+                fh.flush()
+                time.sleep(1.5)  # settle is 0.3 s
+        assert wait_processed(inbox, 1)
+        time.sleep(0.5)
+    finally:
+        _, events = stop(proc)
+    assert [e["file"] for e in events if e.get("event") == "processed"] == ["slow.txt"]
+    (text,) = story_outputs(outbox)
+    assert all(p in text for p in PARAGRAPHS), text
+
+
+def test_a_producer_that_reopens_to_append_is_one_input_with_a_marker(tmp_path):
+    """Reopening by path to append after pauses longer than the settle time cut the story into
+    fragments; with --marker the file is taken only once NAME.done is written, after the last append."""
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    proc = start_watcher(inbox, outbox, "-f", "txt", "--marker", ".done")
+    try:
+        (inbox / "story.txt").write_text("Council budget story\n\n")
+        (inbox / "other.txt").write_text("Another story\n\nThe other story never gets a marker, so it stays.\n")
+        for paragraph in PARAGRAPHS:
+            time.sleep(1.0)  # settle is 0.3 s
+            with open(inbox / "story.txt", "a") as fh:  # reopened by path each time
+                fh.write(paragraph + "\n\n")
+        (inbox / "story.txt.done").write_bytes(b"")
+        assert wait_processed(inbox, 1)
+        assert wait_until(lambda: not (inbox / "story.txt.done").exists(), timeout=10)  # markers are removed
+    finally:
+        _, events = stop(proc)
+    assert [e["file"] for e in events if e.get("event") == "processed"] == ["story.txt"]
+    (text,) = story_outputs(outbox)
+    assert all(p in text for p in PARAGRAPHS), text
+    assert (inbox / "other.txt").exists()  # no marker, never taken
+
+
+def test_a_stale_marker_does_not_release_a_new_file_of_the_same_name(tmp_path):
+    from toolkit.watch import Inbox
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "item.xml.done").write_bytes(b"")
+    old = time.time() - 60
+    os.utime(inbox / "item.xml.done", (old, old))  # left by an earlier item.xml
+    (inbox / "item.xml").write_text("<newsItem/>")  # being written now
+    (inbox / "item2.xml").write_text("<newsItem/>")
+    (inbox / "item2.done").write_bytes(b"")  # STEM.done works too
+    box = Inbox(inbox, settle=0, marker=".done")
+    scan = box.scan()
+    assert [p.name for p in scan.ready] == ["item2.xml"] and [p.name for p in scan.unmarked] == ["item.xml"]
+    assert scan.ignored == 2  # markers are never inputs
+
+
+def test_an_ignored_suffix_is_never_taken(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    proc = start_watcher(inbox, outbox, "-f", "txt", "--ignore-suffix", ".uploading")
+    try:
+        upload = inbox / "story.txt.UPLOADING"  # suffixes match whatever their case
+        upload.write_text("Council budget story\n\n")
+        for paragraph in PARAGRAPHS:
+            time.sleep(0.8)
+            with open(upload, "a") as fh:
+                fh.write(paragraph + "\n\n")
+        os.replace(upload, inbox / "story.txt")
+        assert wait_processed(inbox, 1)
+    finally:
+        _, events = stop(proc)
+    assert [e["file"] for e in events if e.get("event") == "processed"] == ["story.txt"]
+    (text,) = story_outputs(outbox)
+    assert all(p in text for p in PARAGRAPHS)
+
+
+# -- the start: layout, file systems, what is already there -------------------------------------------
+
+
+def test_processed_or_failed_on_another_file_system_is_refused_at_start(tmp_path):
+    other = Path("/dev/shm")
+    if not other.is_dir() or os.stat(other).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second file system at hand")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop(inbox, "story.txt", b"Council approves budget\n\nThe council approved the budget on Monday.\n")
+    target = other / f"toolkit-test-{os.getpid()}-{tmp_path.name}"
+    try:
+        for option in ("--processed", "--failed"):
+            for extra in ((), ("--dry-run",)):
+                proc = run_once(inbox, tmp_path / "out", option, str(target), *extra)
+                err = proc.stderr.decode()
+                assert proc.returncode == 2, err
+                assert f"{option[2:]} folder {target} is on another file system than the inbox" in err, err
+                assert not target.exists()  # refused before anything is created
+        assert (inbox / "story.txt").exists() and not (tmp_path / "out").exists()
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+@pytest.mark.parametrize("outdir", ["inbox", "inbox/out", "."])
+def test_an_output_folder_inside_the_inbox_or_around_it_is_refused(tmp_path, outdir):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop(inbox, "story.txt", b"Council approves budget\n\nThe council approved the budget on Monday.\n")
+    proc = run_once(inbox, tmp_path / outdir)
+    assert proc.returncode == 2 and "the watcher would take its own outputs" in proc.stderr.decode()
+    assert sorted(os.listdir(inbox)) == ["story.txt"]
+
+
+def test_processed_being_the_inbox_is_refused(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    proc = run_once(inbox, tmp_path / "out", "--processed", str(inbox))
+    assert proc.returncode == 2 and "processed folder cannot be the inbox" in proc.stderr.decode()
+
+
+def test_start_says_how_many_files_it_takes_and_dry_run_only_lists_them(tmp_path):
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    names = [f"page{i}.txt" for i in range(5)]
+    for i, name in enumerate(names):
+        drop(inbox, name, f"Council story {i}\n\nThe council approved budget number {i} on Monday.\n".encode())
+    (inbox / "upload.part").write_bytes(b"half")
+    os.mkfifo(inbox / "pipe.txt")
+    before = sorted(os.listdir(inbox))
+    proc = run_once(inbox, outbox, "--dry-run")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().splitlines() == names
+    assert "5 file(s) would be taken" in proc.stderr.decode() and "nothing was moved" in proc.stderr.decode()
+    assert sorted(os.listdir(inbox)) == before and not outbox.exists()  # nothing taken, nothing created
+    proc = run_once(inbox, outbox, json_logs=True)
+    events = [json.loads(line) for line in proc.stderr.decode().splitlines() if line.startswith("{")]
+    (backlog,) = [e for e in events if e.get("event") == "backlog"]
+    assert backlog["files"] == 5 and "--dry-run" in backlog["msg"]
+    assert sorted(os.listdir(inbox / "processed")) == names
+
+
+def test_a_backlog_is_scanned_once_not_once_per_batch(tmp_path, monkeypatch):
+    """`watch --once` on 40,000 files ran at a fifth of the speed of 5,000: the whole inbox was
+    listed and stat'ed again for every batch of 32. Now one scan serves every batch."""
+    from toolkit import watch
+
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    for i in range(60):
+        (inbox / f"{i:03d}.txt").write_text(f"Story {i}\n\nThe council approved budget number {i} on Monday.\n")
+    listings = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path="."):  # type: ignore[no-untyped-def]
+        if Path(path) == inbox:
+            listings.append(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(watch.os, "scandir", counting_scandir)
+    _, watcher, seen = watch_in_process(inbox, outbox)
+    assert len(seen) == 60 and watcher.batch_size == 32
+    assert len(listings) <= 2, len(listings)  # one scan takes all; one more finds nothing new

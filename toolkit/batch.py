@@ -166,8 +166,10 @@ def convert(
 ) -> RunReport:
     """Convert every document of ``inputs`` (files, folders, globs, ``-``) into ``output``;
     return the run's report (see :func:`run`). The output folder is never read as input."""
+    read_options = read_options or ReadOptions()
     worker = Worker(pipeline, output, resume=resume, fail_fast=fail_fast, read_options=read_options)
-    sources = iter_sources(inputs, exclude=[output.outdir] if output.outdir else [])
+    exclude = [output.outdir] if output.outdir else []
+    sources = iter_sources(inputs, exclude=exclude, follow_links=read_options.follow_links)
     return run(worker, sources, jobs=jobs, report=report or RunReport(output.outdir), on_result=on_result)
 
 

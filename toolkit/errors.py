@@ -95,6 +95,12 @@ class UnsafeInputError(InputError):
     code = "unsafe-input"
 
 
+class NotADocumentError(InputError):
+    """Text that cannot be a document: one character repeated (``-----``, ``00000``)."""
+
+    code = "not-a-document"
+
+
 class LimitError(InputError):
     """Input beyond a safety limit of the parsers (nesting depth, size of a text node or attribute)."""
 

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, Union
 from .document import Document, Paragraph, content_id
 from .errors import DocumentFormatError, EmptyInputError, InputError, ToolkitError, UnsupportedInputError
 from .io.decode import decode
-from .io.readers import ReadOptions, Source, read_data, read_source, read_source_bytes
+from .io.readers import ReadOptions, Source, check_text, read_data, read_source, read_source_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +134,8 @@ def record_to_document(record: object, where: str) -> Document:
         body = record.get(kind)
         if not isinstance(body, str) or not body.strip():
             raise DocumentFormatError(f"'{kind}' must be a non-empty string", path=where)
+        if kind == "text":
+            check_text(body, where)
         unknown = set(record) - {"text", "html", "source", "title", "lang", "guid", "id"}
         if unknown:
             raise DocumentFormatError(f"unknown field(s) {', '.join(sorted(map(repr, unknown)))}", path=where)

@@ -26,23 +26,25 @@ How an item is never lost and never emitted twice:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import logging
 import os
 import re
+import signal
 import socket
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .document import Document
-from .errors import ConfigError, InputError, OutputError, printable
-from .io.readers import ReadOptions, Source, read_source
+from .errors import ConfigError, OutputError, os_reason, printable
+from .io.readers import FOLLOW_LINKS_HINT, ReadOptions, Source, is_within, read_source
 from .io.writers import atomic_write
 from .pipeline import PipelineSpec
 from .report import IDEMPOTENT, PARTIAL
@@ -82,8 +84,39 @@ class Stats:
         }
 
 
+@dataclass(slots=True)
+class Scan:
+    """One look at the top of an inbox: which files may be taken, which wait, and why."""
+
+    ready: list[Path] = field(default_factory=list)  # complete by every test: may be claimed now
+    settling: list[Path] = field(default_factory=list)  # changed within the settle time (or first seen)
+    writing: list[Path] = field(default_factory=list)  # still open for writing by some process
+    unmarked: list[Path] = field(default_factory=list)  # waiting for their ready marker
+    ignored: int = 0  # temporary names, ignored suffixes, marker files
+    special: int = 0  # FIFOs, sockets, devices: never taken
+
+    @property
+    def to_take(self) -> list[Path]:
+        """The files this watcher will take once they are complete (all but those without a marker)."""
+        return sorted([*self.ready, *self.settling, *self.writing])
+
+
 class Inbox:
-    """The folders of one inbox, seen by one watcher instance."""
+    """The folders of one inbox, seen by one watcher instance.
+
+    What a producer may do, and what is taken when (see the README's drop-folder section):
+
+    * files are taken from the top of the inbox only, once their size and modification time
+      have not changed for ``settle`` seconds;
+    * temporary names are never taken (:data:`TEMP_NAME`, and any suffix of ``ignore_suffixes``),
+      so writing ``NAME.part`` (or ``.NAME``) and renaming it when complete is always safe;
+    * with ``marker`` (``".done"``), a file is taken only once its marker ``NAME.done`` (or
+      ``STEM.done``) exists and is at least as new as the file, whatever the pauses of its producer:
+      the convention for producers that reopen a file to append to it. Markers are removed once
+      the files they mark are gone;
+    * where the platform tells (Linux: :func:`open_for_writing`), a file that some process still
+      holds open for writing is never taken, however long the producer pauses.
+    """
 
     def __init__(
         self,
@@ -93,6 +126,9 @@ class Inbox:
         failed: str | os.PathLike[str] | None = None,
         settle: float = 1.0,
         instance: str | None = None,
+        ignore_suffixes: Iterable[str] = (),
+        marker: str | None = None,
+        check_writers: bool = True,
     ) -> None:
         self.root = Path(root)
         if not self.root.is_dir():
@@ -103,14 +139,26 @@ class Inbox:
         self.settle = settle
         self.instance = instance or f"{socket.gethostname()}-{os.getpid()}"
         self.work = self.work_root / self.instance
+        self.ignore_suffixes = tuple(s.lower() for s in ignore_suffixes if s)
+        for suffix in (*self.ignore_suffixes, marker or ""):
+            if "/" in suffix or suffix in (".", ".."):
+                raise ConfigError(f"not a file-name suffix: {suffix!r}")
+        self.marker = marker or None
+        self.check_writers = check_writers
         self._lock_fd: int | None = None
         self._seen: dict[str, tuple[int, int, float]] = {}
+        self._writers_unknown: str | None = None  # why open files cannot be detected here (said once)
+        for folder, what in ((self.processed, "processed"), (self.failed, "failed")):
+            if _real(folder) == _real(self.root):
+                raise ConfigError(f"the {what} folder cannot be the inbox itself: its files would be taken again")
 
     # -- instance lock -----------------------------------------------------------------------
 
     def open(self) -> None:
+        self.check_devices()  # before creating anything
         for folder in (self.work_root, self.processed, self.failed):
             folder.mkdir(parents=True, exist_ok=True)
+        self.check_moves()
         lock = self.work_root / f"{self.instance}.lock"
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -120,6 +168,62 @@ class Inbox:
             raise ConfigError(f"another watcher already runs as instance {self.instance}") from None
         self._lock_fd = fd
         self.work.mkdir(exist_ok=True)
+
+    def check_moves(self) -> None:
+        """Refuse (:class:`ConfigError`) processed/failed folders a claimed file cannot be renamed
+        into: on another file system than the inbox (a rename cannot cross one, and every file
+        would stay stuck in the work folder), or not writable. Tried for real with an empty file."""
+        for folder, what in ((self.processed, "processed"), (self.failed, "failed")):
+            probe = self.work_root / f".probe-{self.instance}-{what}"
+            target = folder / f".toolkit-probe-{self.instance}"
+            try:
+                probe.touch()
+            except OSError as exc:
+                raise ConfigError(f"cannot write in the inbox {self.root}: {os_reason(exc)}") from None
+            try:
+                os.rename(probe, target)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    probe.unlink()
+                if exc.errno == errno.EXDEV:
+                    raise ConfigError(
+                        f"the {what} folder {folder} is on another file system than the inbox {self.root}: "
+                        "files cannot be moved there in one atomic step; choose a folder on the inbox's file system"
+                    ) from None
+                raise ConfigError(f"cannot move files into the {what} folder {folder}: {os_reason(exc)}") from None
+            with contextlib.suppress(OSError):
+                target.unlink()
+
+    def check_layout(self, outdir: str | os.PathLike[str]) -> None:
+        """Refuse an output folder that is the inbox, lies inside it, or holds it: a watcher must
+        never meet its own outputs among its inputs (``watch inbox -o inbox`` re-read them for ever)."""
+        out, inbox = _real(outdir), _real(self.root)
+        if is_within(out, inbox) or is_within(inbox, out):
+            where = (
+                "is the inbox"
+                if out == inbox
+                else "lies inside the inbox"
+                if is_within(out, inbox)
+                else "holds the inbox"
+            )
+            raise ConfigError(
+                f"the output folder {outdir} {where} {self.root}: the watcher would take its own outputs; "
+                "choose an output folder apart from the inbox"
+            )
+
+    def check_devices(self) -> None:
+        """Without writing anything: refuse processed/failed folders on another file system (st_dev;
+        :meth:`check_moves` tries a rename for real when the service starts)."""
+        device = os.stat(self.root).st_dev
+        for folder, what in ((self.processed, "processed"), (self.failed, "failed")):
+            existing = folder
+            while not existing.exists() and existing != existing.parent:
+                existing = existing.parent
+            if os.stat(existing).st_dev != device:
+                raise ConfigError(
+                    f"the {what} folder {folder} is on another file system than the inbox {self.root}: "
+                    "files cannot be moved there in one atomic step; choose a folder on the inbox's file system"
+                )
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -153,19 +257,63 @@ class Inbox:
                 os.close(fd)
         return adopted
 
+    def orphaned(self) -> int:
+        """Files claimed by watchers that have stopped (adopted by the next one to start); reads only."""
+        count = 0
+        try:
+            folders = [p for p in self.work_root.iterdir() if p.is_dir() and p.name != self.instance]
+        except FileNotFoundError:
+            return 0
+        for folder in folders:
+            try:
+                fd = os.open(self.work_root / f"{folder.name}.lock", os.O_RDONLY)
+            except OSError:
+                count += sum(1 for _ in folder.iterdir())  # no lock file: nobody holds it
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                count += sum(1 for _ in folder.iterdir())
+            except OSError:
+                pass  # its owner is alive
+            finally:
+                os.close(fd)
+        return count
+
     # -- scanning and claiming -----------------------------------------------------------------
 
-    def candidates(self) -> list[Path]:
-        """Files at the top of the inbox that look complete (stable for ``settle`` seconds)."""
-        now = time.monotonic()
-        ready: list[Path] = []
-        present: set[str] = set()
+    def ignored_name(self, name: str) -> bool:
+        """Names never taken: temporary names, the ignored suffixes, marker files."""
+        if TEMP_NAME.search(name):
+            return True
+        if self.ignore_suffixes and name.lower().endswith(self.ignore_suffixes):
+            return True
+        return self.marker is not None and name.endswith(self.marker)
+
+    def scan(self, *, check_writers: bool = False, observe: bool = True) -> Scan:
+        """Look at the top of the inbox once: one listing and one ``lstat`` per file.
+
+        ``observe``: remember sizes and times (a file is settled once seen unchanged for
+        ``settle`` seconds); without it (a dry run), a file is settled when its modification
+        time is older than ``settle``, and nothing is changed. ``check_writers``: also ask the
+        system which files are open for writing (taking a file asks it anyway: :meth:`claim`)."""
+        now, wall = time.monotonic(), time.time()
+        result = Scan()
         try:
-            entries = sorted(os.scandir(self.root), key=lambda e: e.name)
+            with os.scandir(self.root) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except FileNotFoundError:
-            return []
+            return result
+        names = {e.name for e in entries} if self.marker else set()
+        present: set[str] = set()
+        markers: list[os.DirEntry[str]] = []
         for entry in entries:
-            if TEMP_NAME.search(entry.name):
+            name = entry.name
+            if self.marker is not None and name.endswith(self.marker) and not TEMP_NAME.search(name):
+                markers.append(entry)
+                result.ignored += 1
+                continue
+            if self.ignored_name(name):
+                result.ignored += 1
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
@@ -174,34 +322,162 @@ class Inbox:
             except FileNotFoundError:
                 continue
             if not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)):
-                continue  # a FIFO, socket or device: opening it could block the service forever
-            present.add(entry.name)
-            key = (st.st_size, st.st_mtime_ns)
-            seen = self._seen.get(entry.name)
-            if seen is None or seen[:2] != key:
-                self._seen[entry.name] = (*key, now)
-                if self.settle <= 0:
-                    ready.append(Path(entry.path))
+                result.special += 1  # a FIFO, socket or device: opening it could block the service forever
                 continue
-            if now - seen[2] >= self.settle and time.time() - st.st_mtime >= self.settle:
-                ready.append(Path(entry.path))
-        for name in list(self._seen):
-            if name not in present:
-                del self._seen[name]
-        return ready
+            path = Path(entry.path)
+            present.add(name)
+            if self.marker is not None:
+                if not self._marked(name, st, names):
+                    result.unmarked.append(path)
+                    continue
+            elif not self._settled(name, st, now, wall, observe):
+                result.settling.append(path)
+                continue
+            if check_writers and stat.S_ISREG(st.st_mode) and self.writing(path):
+                result.writing.append(path)
+                continue
+            result.ready.append(path)
+        if observe:
+            for name in list(self._seen):
+                if name not in present:
+                    del self._seen[name]
+            self._sweep_markers(markers, present, wall)
+        return result
+
+    def candidates(self) -> list[Path]:
+        """Files at the top of the inbox that look complete (see :meth:`scan`)."""
+        return self.scan().ready
+
+    def _settled(self, name: str, st: os.stat_result, now: float, wall: float, observe: bool) -> bool:
+        if not observe:
+            return self.settle <= 0 or wall - st.st_mtime >= self.settle
+        key = (st.st_size, st.st_mtime_ns)
+        seen = self._seen.get(name)
+        if seen is None or seen[:2] != key:
+            self._seen[name] = (*key, now)
+            return self.settle <= 0
+        return now - seen[2] >= self.settle and wall - st.st_mtime >= self.settle
+
+    def _marker_names(self, name: str) -> tuple[str, ...]:
+        assert self.marker is not None
+        stem = os.path.splitext(name)[0]
+        return (name + self.marker, stem + self.marker) if stem and stem != name else (name + self.marker,)
+
+    def _marked(self, name: str, st: os.stat_result, names: set[str]) -> bool:
+        """Whether the file has its ready marker, written after it (a marker older than the file is
+        stale: left by an earlier file of that name)."""
+        for marker in self._marker_names(name):
+            if marker in names:
+                try:
+                    if os.stat(self.root / marker).st_mtime_ns >= st.st_mtime_ns:
+                        return True
+                except OSError:
+                    continue
+        return False
+
+    def _sweep_markers(self, markers: list[os.DirEntry[str]], present: set[str], wall: float) -> None:
+        """Remove the markers whose files have all been taken (after ``settle``: a producer writing
+        the marker just before the file is not robbed of it)."""
+        if not markers:
+            return
+        assert self.marker is not None
+        stems = {os.path.splitext(n)[0] for n in present}
+        for entry in markers:
+            base = entry.name[: -len(self.marker)]
+            if base in present or base in stems:
+                continue
+            with contextlib.suppress(OSError):
+                if wall - entry.stat(follow_symlinks=False).st_mtime >= max(self.settle, 1.0):
+                    os.unlink(entry.path)
+
+    def writing(self, path: Path) -> bool:
+        """Whether some process holds ``path`` open for writing (False when the system cannot tell)."""
+        fd, state = self._lease(path)
+        if fd is not None:
+            _release(fd)
+        return state == "busy"
+
+    def _lease(self, path: Path) -> tuple[int | None, str]:
+        if not self.check_writers:
+            return None, "unknown"
+        fd, state, reason = take_read_lease(path)
+        if reason and self._writers_unknown is None:
+            self._writers_unknown = reason
+            log.warning(
+                "cannot tell whether files in %s are still open for writing (%s): relying on the settle time "
+                "(%.1f s); producers should write under a temporary name, or use a marker",
+                self.root,
+                reason,
+                self.settle,
+                extra={"event": "no-open-check", "error": reason},
+            )
+        return fd, state
 
     def claim(self, path: Path) -> Path | None:
-        """Atomically take ``path`` into our work folder; None when another watcher was faster."""
+        """Atomically take ``path`` into our work folder; None when another watcher was faster, or
+        when the file is still open for writing (or changed since it was seen settled).
+
+        Where the system offers leases, the rename happens under a read lease: a producer that
+        opens the file for writing at that moment waits for the lease, and the file is given back
+        under its name instead of being taken half-written."""
         target = self._unique(self.work / path.name)
-        try:
-            os.rename(path, target)
-        except FileNotFoundError:
+        fd, state = self._lease(path)
+        if state == "busy":
             return None
+        try:
+            seen = self._seen.get(path.name)
+            if seen is not None:
+                st = os.fstat(fd) if fd is not None else os.lstat(path)
+                if (st.st_size, st.st_mtime_ns) != seen[:2]:
+                    self._seen.pop(path.name, None)  # changed since it was seen settled: settles again
+                    return None
+            try:
+                os.rename(path, target)
+            except FileNotFoundError:
+                return None
+            if fd is not None and lease_broken(fd):
+                self._give_back(target, path)
+                return None
+        finally:
+            if fd is not None:
+                _release(fd)
         self._seen.pop(path.name, None)
         return target
 
+    def _give_back(self, target: Path, path: Path) -> None:
+        """Put a file a writer opened as it was taken back under its name (never over a new file)."""
+        try:
+            os.link(target, path)
+        except FileExistsError:
+            return  # a new file took the name: keep this one claimed (it was complete when seen settled)
+        except OSError:
+            if path.exists():
+                return
+            os.rename(target, path)
+            return
+        os.unlink(target)
+        log.info("%s was opened for writing as it was taken: left in the inbox", printable(path.name))
+
     def claimed(self) -> list[Path]:
         return sorted(p for p in self.work.iterdir() if p.is_file() or p.is_symlink())
+
+    def source(self, path: Path, *, follow_links: bool = False) -> Source:
+        """How to read a claimed file. The work folder holds exactly one batch: a package and its
+        items claimed together are read together. A symbolic link is followed to a target inside
+        the inbox (resolved from the inbox, where it was dropped), elsewhere only with
+        ``follow_links``: the same policy as :func:`toolkit.io.readers.iter_sources`. Anything
+        but a regular file is refused by the reader, unopened."""
+        display = f"{self.root.name}/{path.name}"
+        if not path.is_symlink():
+            return Source(str(path), display, walked=True)
+        try:
+            target = os.path.realpath(os.path.join(self.root, os.readlink(path)))
+        except OSError as exc:
+            return Source(str(path), display, refused=f"cannot read the symbolic link: {exc.strerror or exc}")
+        if follow_links or is_within(target, os.path.realpath(self.root)):
+            return Source(target, display)
+        refused = f"symbolic link to {target}, outside the inbox {self.root}: not followed ({FOLLOW_LINKS_HINT})"
+        return Source(str(path), display, refused=refused)
 
     # -- finishing -------------------------------------------------------------------------------
 
@@ -231,6 +507,63 @@ class Inbox:
             if not candidate.exists() and not candidate.is_symlink():
                 return candidate
         raise OSError(f"too many files named {path.name}")
+
+
+def _real(path: str | os.PathLike[str]) -> str:
+    return os.path.realpath(os.fspath(path))
+
+
+# -- files still open for writing ------------------------------------------------------------------
+#
+# Linux read leases (fcntl F_SETLEASE, F_RDLCK). The kernel refuses a read lease with EAGAIN while
+# any process has the file open for writing: it counts every writer of the inode, whatever its
+# user, process or container on this kernel, and costs two system calls per file taken (about
+# 10 us). The alternative, scanning /proc/*/fd, sees only the processes of our own user (unless
+# root, who has CAP_LEASE anyway), costs a walk over every open file of the machine at each scan
+# and still needs fdinfo to tell writers from readers. Leases need the file to be ours (or
+# CAP_LEASE) and a local file system; elsewhere (EACCES, EINVAL on NFS or with leases disabled,
+# other systems) the answer is "cannot tell" and the settle time alone decides, said once in the
+# log. A lease held while the file is renamed also closes the race with a producer opening it at
+# that moment: its open() waits for us, and we see the lease broken (F_GETLEASE).
+#
+# Breaking a lease signals its holder (SIGIO by default, which kills a process that does not
+# handle it): the descriptor is set to signal SIGURG instead (F_SETSIG), ignored by default.
+
+_LEASES = hasattr(fcntl, "F_SETLEASE") and hasattr(fcntl, "F_GETLEASE")
+
+
+def take_read_lease(path: str | os.PathLike[str]) -> tuple[int | None, str, str | None]:
+    """(descriptor holding a read lease or None, "free" | "busy" | "unknown", why unknown or None).
+    "busy": some process has the file open for writing. Release a descriptor with :func:`_release`."""
+    if not _LEASES:
+        return None, "unknown", "no file leases on this system"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return None, "unknown", None  # a link, gone, unreadable: reading it says why
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno == errno.EAGAIN:
+            return None, "busy", None
+        return None, "unknown", f"file leases: {os_reason(exc)}"
+    return fd, "free", None
+
+
+def lease_broken(fd: int) -> bool:
+    """Whether a process asked to open the leased file for writing since the lease was taken."""
+    try:
+        return fcntl.fcntl(fd, fcntl.F_GETLEASE) != fcntl.F_RDLCK
+    except OSError:
+        return True
+
+
+def _release(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    os.close(fd)
 
 
 ERROR_SUFFIX = ".error.json"
@@ -269,6 +602,8 @@ class Watcher:
         read_options: ReadOptions | None = None,
         on_file: Callable[[Path, str, list[Result]], None] | None = None,
     ) -> None:
+        inbox.check_layout(output.outdir)  # refused before anything is created
+        inbox.check_devices()
         self.inbox = inbox
         # resume: a document already written (the same input, with this configuration) is a
         # re-delivery, skipped; so is an identical copy within a batch
@@ -283,6 +618,7 @@ class Watcher:
         self.stop_event = threading.Event()
         self._last_health = 0
         self._stuck: set[Path] = set()  # claimed files that could not be moved out: not retried now
+        self._last_scan: Scan | None = None
 
     # -- one round ---------------------------------------------------------------------------------
 
@@ -294,17 +630,8 @@ class Watcher:
             self._finish(path, [next(results) for _ in docs])
 
     def _read(self, path: Path) -> list[Document]:
-        display = f"{self.inbox.root.name}/{path.name}"
-        if path.is_symlink():
-            return [Document.failed_input(display, InputError("symbolic links are not accepted", path=display))]
-        try:
-            regular = stat.S_ISREG(path.lstat().st_mode)
-        except OSError:
-            regular = True  # gone or unreadable: reading says why
-        if not regular:
-            return [Document.failed_input(display, InputError("not a regular file", path=display))]
-        # the work folder holds exactly this batch: a package and its items claimed together go together
-        return list(read_source(Source(str(path), display, walked=True), self.read_options))
+        source = self.inbox.source(path, follow_links=self.read_options.follow_links)
+        return list(read_source(source, self.read_options))
 
     def _finish(self, path: Path, results: list[Result]) -> None:
         failed = [r for r in results if r.status == "failed"]
@@ -390,18 +717,30 @@ class Watcher:
             batch = leftovers[start : start + self.batch_size]
             self.process_files(batch)
             handled += len(batch)
+        # One scan, then every file it found ready, batch after batch: a backlog costs one listing
+        # and one stat per file (rescanning for every batch made it quadratic: 40,000 files,
+        # 1,250 scans of the whole inbox). A new scan picks up what arrived meanwhile.
         while not self.stop_event.is_set():
+            self._last_scan = self.inbox.scan()
+            taken_any = False
             claimed: list[Path] = []
-            for path in self.inbox.candidates():
-                taken = self.inbox.claim(path)
-                if taken is not None:
-                    claimed.append(taken)
-                if len(claimed) >= self.batch_size:
+            for path in self._last_scan.ready:
+                if self.stop_event.is_set():
                     break
-            if not claimed:
+                taken = self.inbox.claim(path)
+                if taken is None:
+                    continue
+                claimed.append(taken)
+                taken_any = True
+                if len(claimed) >= self.batch_size:
+                    self.process_files(claimed)
+                    handled += len(claimed)
+                    claimed = []
+            if claimed:
+                self.process_files(claimed)
+                handled += len(claimed)
+            if not taken_any:
                 break
-            self.process_files(claimed)
-            handled += len(claimed)
         return handled
 
     # -- the service loop ---------------------------------------------------------------------------
@@ -410,6 +749,7 @@ class Watcher:
         """Process until :meth:`stop` (or, with ``once``, until nothing is left)."""
         self.inbox.open()
         try:
+            self._announce()
             if once:
                 self._drain()
                 return self.stats
@@ -423,13 +763,31 @@ class Watcher:
             self.health()
         return self.stats
 
+    def _announce(self) -> None:
+        """Say at start how many files already in the inbox will be taken (and what waits)."""
+        scan = self.inbox.scan(check_writers=True)
+        take, orphans = len(scan.to_take), self.inbox.orphaned()
+        if not (take or orphans or scan.unmarked):
+            return
+        waiting = f"; {len(scan.unmarked)} wait for their {self.inbox.marker} marker" if scan.unmarked else ""
+        adopted = f" and {orphans} left claimed by a stopped watcher" if orphans else ""
+        log.info(
+            "%s holds %d file(s)%s: taking them now (list them first with --dry-run)%s",
+            self.inbox.root,
+            take,
+            adopted,
+            waiting,
+            extra={"event": "backlog", "files": take, "orphans": orphans, "unmarked": len(scan.unmarked)},
+        )
+
     def _drain(self) -> None:
-        """``--once``: wait for the files present now to settle, then process them all."""
+        """``--once``: wait for the files present now to settle (or be closed by their writers),
+        then process them all. Files waiting for a marker are left for a later run."""
         deadline = time.monotonic() + max(self.inbox.settle, 0) * 3 + 5
         while not self.stop_event.is_set():
             self.run_once()
-            waiting = [p for p in self.inbox.root.iterdir() if p.is_file() and not TEMP_NAME.search(p.name)]
-            if not waiting or time.monotonic() > deadline:
+            scan = self._last_scan
+            if scan is None or not (scan.settling or scan.writing or scan.ready) or time.monotonic() > deadline:
                 return
             self.stop_event.wait(min(0.2, max(self.inbox.settle, 0.05)))
 

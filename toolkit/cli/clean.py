@@ -70,7 +70,7 @@ def command(
             shown += 1
         sys.stdout.flush()
 
-    sources = iter_sources(targets, exclude=[outdir] if outdir else [])
+    sources = iter_sources(targets, exclude=[outdir] if outdir else [], follow_links=read_options.follow_links)
     report = run(worker, sources, report=RunReport(outdir), on_result=on_result)
     if outdir and not quiet():
         click.echo(report.line(), err=True)

@@ -143,17 +143,23 @@ def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 def input_options(fn: F) -> F:
-    """``--encoding``: passed on as ``read_options`` (a :class:`~toolkit.io.readers.ReadOptions`)."""
+    """``--encoding`` and ``--follow-links``: passed on as ``read_options`` (a
+    :class:`~toolkit.io.readers.ReadOptions`)."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, encoding: str | None = None, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, encoding: str | None = None, follow_links: bool = False, **kwargs: Any) -> Any:
         from ..io.readers import ReadOptions
 
-        return fn(*args, read_options=ReadOptions(encoding=encoding), **kwargs)
+        return fn(*args, read_options=ReadOptions(encoding=encoding, follow_links=follow_links), **kwargs)
 
-    return click.option(
+    wrapped = click.option(
+        "--follow-links",
+        is_flag=True,
+        help="Follow symbolic links that lead out of the input folders (default: refuse them).",
+    )(wrapper)
+    return click.option(  # type: ignore[no-any-return]
         "--encoding", callback=_encoding, help="Force the encoding of text and HTML inputs (default: detect)."
-    )(wrapper)  # type: ignore[return-value]
+    )(wrapped)
 
 
 def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | None = None) -> Callable[[F], F]:

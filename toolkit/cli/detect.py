@@ -143,7 +143,7 @@ def command(
         else:
             _print(fmt, result.document, paragraphs, lines)
 
-    sources = iter_sources(targets)
+    sources = iter_sources(targets, follow_links=read_options.follow_links)
     if lines:  # one document per line
         stdin = sys.stdin.buffer
         docs = (doc for source in sources for doc in read_lines(source, read_options, stdin=stdin))

@@ -149,7 +149,7 @@ def command(
             sys.stdout.write("\n\n".join(parts) + "\n")
 
     def documents() -> Any:
-        for item in iter_sources(paths):
+        for item in iter_sources(paths, follow_links=read_options.follow_links):
             if item.is_stdin:
                 yield from read_bytes(data or b"", "<stdin>", options=read_options)
             elif item.supported:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .common import format_option, handle_errors, input_options, log_options, partial_option, pipeline_options
 from .convert import DEFAULT_FORMAT
+
+if TYPE_CHECKING:
+    from ..watch import Inbox
 
 
 @click.command("watch")
@@ -55,6 +58,19 @@ from .convert import DEFAULT_FORMAT
 @partial_option
 @input_options
 @log_options
+@click.option(
+    "--ignore-suffix",
+    "ignore_suffixes",
+    multiple=True,
+    metavar="SUFFIX",
+    help="Never take files ending so (a producer's temporary suffix, e.g. .uploading); repeatable.",
+)
+@click.option(
+    "--marker",
+    metavar="SUFFIX",
+    help="Take NAME only once NAME+SUFFIX (or STEM+SUFFIX) exists, e.g. --marker .done; markers are removed after.",
+)
+@click.option("--dry-run", is_flag=True, help="List the files it would take now, take nothing, and exit.")
 @handle_errors
 def command(
     inbox: str,
@@ -70,14 +86,19 @@ def command(
     instance: str | None,
     allow_partial: bool,
     read_options: Any,
+    ignore_suffixes: tuple[str, ...],
+    marker: str | None,
+    dry_run: bool,
 ) -> None:
     """Watch INBOX and convert every file dropped into it, exactly once.
 
     Files are claimed by renaming them into INBOX/.work/, processed, written atomically to
     OUTDIR, then moved to processed/ (or failed/ with NAME.error.json beside it). Files still
-    being written (changing size, temporary names such as *.part or .*) are left alone until
-    stable. Restarting after a crash finishes the claimed files first. SIGINT/SIGTERM stop
-    after the current batch. Exit code 1 when any document failed.
+    being written (changing size, still open for writing, temporary names such as *.part or
+    .*, --ignore-suffix, no --marker yet) are left alone. Files already in the inbox are taken
+    at start (how many is logged; --dry-run lists them). Restarting after a crash finishes the
+    claimed files first. SIGINT/SIGTERM stop after the current batch. Exit code 1 when any
+    document failed.
     """
     from ..watch import Inbox, Watcher
     from ..worker import OutputSpec
@@ -86,7 +107,18 @@ def command(
     if logger.level > logging.INFO and logger.level < logging.ERROR:
         logger.setLevel(logging.INFO)  # the service reports each file and its health
     output = OutputSpec(outdir, fmt or config.output_format or DEFAULT_FORMAT, config.output_options)
-    box = Inbox(inbox, processed=processed_dir, failed=failed_dir, settle=settle, instance=instance)
+    box = Inbox(
+        inbox,
+        processed=processed_dir,
+        failed=failed_dir,
+        settle=settle,
+        instance=instance,
+        ignore_suffixes=ignore_suffixes,
+        marker=marker,
+    )
+    if dry_run:
+        _dry_run(box, outdir)
+        return
     watcher = Watcher(
         box,
         config.pipeline_spec(),
@@ -107,3 +139,25 @@ def command(
     signal.signal(signal.SIGINT, stop)
     stats = watcher.run(once=once)
     raise SystemExit(1 if stats.failed or (stats.partial and not allow_partial) else 0)
+
+
+def _dry_run(box: Inbox, outdir: str) -> None:
+    """List on stdout the files a watcher would take now; counts of the others on stderr."""
+    from ..errors import printable
+
+    box.check_layout(outdir)
+    box.check_devices()
+    scan = box.scan(check_writers=True, observe=False)
+    for path in scan.to_take:
+        click.echo(printable(path.name))
+    orphans = box.orphaned()
+    parts = [f"dry run: {len(scan.to_take)} file(s) would be taken from {box.root}"]
+    if scan.writing or scan.settling:
+        parts.append(f" ({len(scan.writing)} still open for writing, {len(scan.settling)} still changing)")
+    if orphans:
+        parts.append(f", and {orphans} left claimed by a stopped watcher")
+    if scan.unmarked:
+        parts.append(f"; {len(scan.unmarked)} wait for their {box.marker} marker")
+    if scan.ignored or scan.special:
+        parts.append(f"; {scan.ignored} temporary or ignored name(s) and {scan.special} special file(s) left alone")
+    click.echo("".join(parts) + "; nothing was moved", err=True)

@@ -118,12 +118,6 @@ def _control_ratio(sample: bytes) -> float:
     return (len(sample) - len(sample.translate(None, _CONTROL_BYTES))) / len(sample)
 
 
-def _text_control_ratio(text: str) -> float:
-    sample = text[:4096]
-    bad = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cn", "Co") and ch not in "\t\n\r\f")
-    return bad / max(1, len(sample))
-
-
 def _deleter(chars: Iterable[str]) -> dict[int, None]:
     return dict.fromkeys(map(ord, chars))
 
@@ -174,19 +168,64 @@ def _sample(data: bytes, limit: int = 4096) -> bytes:
     return b"\n".join(parts) or data[:limit]
 
 
+_UTF16_SAMPLE = 8192  # bytes looked at to recognise UTF-16 without a byte-order mark
+
+
 def _utf16_without_bom(data: bytes) -> str | None:
-    sample = data[:4096]
-    if len(sample) < 4:
+    """``utf-16-le`` or ``utf-16-be`` when ``data`` shows UTF-16's zero-byte pattern, else None.
+
+    In UTF-16 text the high byte of every ASCII character (spaces, line breaks, digits,
+    punctuation) is zero and the low bytes almost never are: zeros fill one byte position of a
+    pair, not the other. Letters of one or two scripts keep the high bytes to a handful of values
+    (0x04 for Cyrillic, 0x00-0x02 for Latin, ...). Both hold for Kazakh or Russian text, whose
+    letters have no zero byte at all, where a ratio of zeros alone (ASCII-heavy text only) failed.
+    Whether the decoded characters read as text is checked by the caller (:func:`_plausible_text`)."""
+    sample = data[:_UTF16_SAMPLE]
+    sample = sample[: len(sample) - len(sample) % 2]
+    pairs = len(sample) // 2
+    if pairs < 4:
         return None
-    even = sample[0::2]
-    odd = sample[1::2]
-    zeros_even = even.count(0) / len(even)
-    zeros_odd = odd.count(0) / len(odd)
-    if zeros_odd > 0.3 and zeros_even < 0.05:
-        return "utf-16-le"
-    if zeros_even > 0.3 and zeros_odd < 0.05:
-        return "utf-16-be"
+    even, odd = sample[0::2], sample[1::2]
+    for high, low, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        zeros = high.count(0)
+        if zeros < max(2, pairs // 50) or low.count(0) > pairs // 100:
+            continue
+        counts = sorted((high.count(b) for b in set(high)), reverse=True)
+        if sum(counts[:3]) >= 0.9 * pairs:
+            return name
     return None
+
+
+_TEXT_CONTROLS = frozenset("\t\n\r\f\v")
+
+
+def _plausible_text(text: str) -> bool:
+    """Whether decoded characters read as text: no control, unassigned or private characters,
+    words separated by white space, more than a few distinct characters. UTF-16's zero pattern
+    alone is not enough: bytes ``00 FF`` repeated decode to ``ÿÿÿÿ...``."""
+    sample = text[:4096]
+    if not sample.strip():
+        return False
+    bad = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs") and ch not in _TEXT_CONTROLS)
+    if bad > len(sample) // 100:
+        return False
+    visible = set(sample) - _TEXT_CONTROLS - {" ", "\u00a0", "\u3000"}
+    if len(sample) >= 16 and (len(visible) < 4 or not any(ch.isspace() for ch in sample)):
+        return False
+    return sum(1 for ch in sample if ch.isalpha()) >= 0.3 * len([ch for ch in sample if not ch.isspace()])
+
+
+def sniff_utf16(data: bytes) -> str | None:
+    """The UTF-16 flavour of ``data`` (``utf-16`` with a byte-order mark, ``utf-16-le``/``-be``
+    without one) when it is UTF-16 text, else None: for readers that look at the first bytes."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(codecs.BOM_UTF32_LE):
+        return "utf-16"
+    name = _utf16_without_bom(data)
+    if name is None:
+        return None
+    head = data[:_UTF16_SAMPLE]
+    head = head[: len(head) - len(head) % 2]
+    return name if _plausible_text(head.decode(name, errors="replace")) else None
 
 
 def _detector_order(sample: bytes) -> list[str]:
@@ -313,15 +352,13 @@ def decode(data: bytes, *, encoding: str | None = None, path: str | None = None)
 
     utf16 = _utf16_without_bom(data)
     if utf16:
-        try:
-            text = data.decode(utf16)
-        except UnicodeDecodeError:
-            text = ""
-        if text and _text_control_ratio(text) <= 0.1:
-            return Decoded(text, utf16, 0.8)
+        decoded = _decode_utf16(data, utf16)
+        if decoded is not None:
+            return decoded
 
     if _control_ratio(data[:8192]) > 0.1:
-        raise BinaryInputError("binary file (too many control bytes), not a text document", path=path)
+        what = "; not UTF-16 text either" if utf16 else ""
+        raise BinaryInputError(f"binary file (too many control bytes{what}), not a text document", path=path)
 
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
@@ -329,6 +366,41 @@ def decode(data: bytes, *, encoding: str | None = None, path: str | None = None)
         pass
 
     return _decode_legacy_or_mixed(data, path)
+
+
+def _decode_utf16(data: bytes, name: str) -> Decoded | None:
+    """``data`` read as UTF-16 without a byte-order mark, or None when the result is not text."""
+    warnings = []
+    if len(data) % 2:
+        data = data[:-1]
+        warnings.append("odd number of bytes for UTF-16: the last byte was dropped (a truncated file?)")
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError as exc:
+        text = data.decode(name, errors="replace")
+        if text.count("\ufffd") > len(text) // 1000:
+            return None
+        warnings.append(f"invalid UTF-16 at byte {exc.start}: replaced")
+    if not _plausible_text(text):
+        return None
+    return Decoded(text, name, 0.8, warnings)
+
+
+def repeated_character(text: str) -> str | None:
+    """The character ``text`` is made of, white space aside, when it is one character repeated
+    (``-----``, ``00000``, ``ÿÿÿÿ``; a letter from three times on): such a text is not a document."""
+    head = set(text[:4096])
+    if len(head) > 8:
+        return None
+    chars = {ch for ch in head if not ch.isspace()}
+    if len(chars) != 1:
+        return None
+    (char,) = chars
+    if text.replace(char, "").strip():
+        return None  # another character further on
+    if char.isalpha() and text.count(char) < 3:
+        return None  # a one- or two-letter text: short, not garbage
+    return char
 
 
 # A well-formed UTF-8 multi-byte sequence (no overlongs, no surrogates).

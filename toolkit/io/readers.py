@@ -13,10 +13,11 @@ Iterator[Document]``.
 from __future__ import annotations
 
 import dataclasses
-import glob
+import fnmatch
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,8 +25,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..document import Document
-from ..errors import ConfigError, InputError
-from .decode import Decoded, decode, plausibility
+from ..errors import (
+    ConfigError,
+    InputError,
+    NotADocumentError,
+    UnsafeInputError,
+    UnsupportedInputError,
+)
+from .decode import Decoded, decode, plausibility, repeated_character, sniff_utf16
 
 Reader = Callable[[bytes, str, "ReadOptions"], Iterator[Document]]
 
@@ -57,6 +64,7 @@ class ReadOptions:
     max_bytes: int = MAX_INPUT_BYTES
     origin: str | None = None  # path of the file being read (set by read_source; None for stdin)
     whole_folder: bool = False  # every file of the origin's folder is read in this run (a directory walk)
+    follow_links: bool = False  # follow symbolic links out of the input folder (see iter_sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +75,7 @@ class Source:
     display: str
     supported: bool = True  # False: a file met in a directory walk that no reader handles
     walked: bool = False  # met in a directory walk or a glob: its folder is read as a whole
+    refused: str | None = None  # why it is not read (a link out of the input folder): read_source reports it
 
     @property
     def is_stdin(self) -> bool:
@@ -74,6 +83,12 @@ class Source:
 
 
 # -- finding inputs ----------------------------------------------------------------------------
+
+#: A folder holding this folder is an output folder of the toolkit (``toolkit.io.writers.MANIFEST_DIR``):
+#: walks skip it, so a second run never reads the outputs of the first as inputs.
+OUTPUT_MARKER = ".toolkit"
+
+FOLLOW_LINKS_HINT = "use --follow-links to read it"
 
 
 def _has_glob(text: str) -> bool:
@@ -84,53 +99,228 @@ def _supported(path: str) -> bool:
     return Path(path).suffix.lower() in READERS
 
 
-def iter_sources(inputs: Iterable[str], *, exclude: Iterable[str | os.PathLike[str]] = ()) -> Iterator[Source]:
+def is_within(real: str, folder: str) -> bool:
+    """Whether the real path ``real`` is the real folder ``folder`` or lies inside it."""
+    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def iter_sources(
+    inputs: Iterable[str], *, exclude: Iterable[str | os.PathLike[str]] = (), follow_links: bool = False
+) -> Iterator[Source]:
     """Expand inputs into sources: directories are walked (sorted, hidden entries
     skipped), globs expanded, ``-`` is stdin. ``exclude`` lists directories to leave out
-    (such as the output directory)."""
-    excluded = {os.path.realpath(p) for p in exclude}
-    seen: set[str] = set()
+    (such as the output directory).
+
+    Only regular files are taken from a walk or a glob (a FIFO, socket or device could block
+    the run for ever); output folders (``exclude``, and any folder holding ``.toolkit/``) are
+    not entered, so a run never reads the outputs of an earlier one; a symbolic link leading
+    out of the folder named (or out of a glob's fixed part) is not followed unless
+    ``follow_links``: it comes out as a refused source, which :func:`read_source` reports with
+    the way to allow it. A file named as such is taken as named (reading refuses anything but
+    a regular file, with a clear error).
+    """
+    walk = _Walk({os.path.realpath(p) for p in exclude}, follow_links)
     for item in inputs:
         if item == "-":
             yield Source(None, "<stdin>")
             continue
         if os.path.isdir(item):
-            yield from _walk(item, excluded, seen)
+            walk.check_root(item)
+            yield from walk.tree(item, item)
         elif os.path.exists(item):
             real = os.path.realpath(item)
-            if real not in seen:
-                seen.add(real)
+            if real not in walk.seen:
+                walk.seen.add(real)
                 yield Source(item, item)
         elif _has_glob(item):
-            matches = sorted(glob.glob(item, recursive=True))
+            base = _glob_base(item)
+            walk.check_root(base)
+            base_real = os.path.realpath(base)
+            matches = sorted(set(walk.glob(item, base, base_real)))
             if not matches:
                 raise ConfigError(f"no input matches {item!r}")
             for match in matches:
-                if os.path.isdir(match):
-                    yield from _walk(match, excluded, seen)
-                else:
-                    real = os.path.realpath(match)
-                    if real not in seen:
-                        seen.add(real)
-                        yield Source(match, match, _supported(match), walked=True)
+                if not os.path.isdir(match):
+                    yield from walk.entry(match, os.path.basename(match), os.path.realpath(match), base, base_real)
+                    continue
+                real = os.path.realpath(match)
+                refused = walk.refuse_folder(match, real, base, base_real)
+                if refused is not None:
+                    yield refused
+                elif not walk.skip_folder(match, real):
+                    yield from walk.tree(match, base)
         else:
             raise ConfigError(f"input not found: {item}")
 
 
-def _walk(root: str, excluded: set[str], seen: set[str]) -> Iterator[Source]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and os.path.realpath(os.path.join(dirpath, d)) not in excluded
-        )
-        for name in sorted(filenames):
-            if name.startswith(".") or IGNORED_NAMES.match(name) or name == "failures.jsonl":
+def _glob_base(pattern: str) -> str:
+    """The fixed folder a glob starts from (``in/a`` for ``in/a/**/*.txt``, ``.`` for ``*.txt``)."""
+    fixed: list[str] = []
+    for part in pattern.split(os.sep)[:-1]:
+        if _has_glob(part):
+            break
+        fixed.append(part)
+    if not fixed:
+        return "."
+    return os.sep.join(fixed) or os.sep
+
+
+class _Walk:
+    """One expansion of inputs: the files already taken, the folders to leave out, the link policy."""
+
+    def __init__(self, excluded: set[str], follow_links: bool) -> None:
+        self.excluded = excluded
+        self.follow_links = follow_links
+        self.seen: set[str] = set()  # real paths of the files taken
+
+    def check_root(self, folder: str) -> None:
+        if os.path.realpath(folder) in self.excluded:
+            raise ConfigError(
+                f"the output folder {folder} is also an input folder: each run would read the outputs of the "
+                "last one; choose another output folder"
+            )
+
+    def skip_folder(self, path: str, real: str) -> bool:
+        """Folders a walk never enters: the output folder, and any other output folder of the toolkit."""
+        return real in self.excluded or os.path.isdir(os.path.join(path, OUTPUT_MARKER))
+
+    def refuse_folder(self, path: str, real: str, root: str, root_real: str) -> Source | None:
+        """A refused source for a link to a folder out of the input folder (None: it may be entered)."""
+        if self.follow_links or is_within(real, root_real) or not os.path.islink(path):
+            return None
+        message = f"symbolic link to the folder {real}, outside the input folder {root}: not followed"
+        return Source(path, path, walked=True, refused=f"{message} ({FOLLOW_LINKS_HINT})")
+
+    def entry(
+        self, path: str, name: str, real: str, root: str, root_real: str, regular: bool | None = None
+    ) -> Iterator[Source]:
+        """The source for a file met in a walk (``regular``: known to be a regular file, not a link)
+        or a glob (``regular`` None): nothing for what is skipped. ``real``: its real path."""
+        if name == "failures.jsonl" or (regular is not None and (name.startswith(".") or IGNORED_NAMES.match(name))):
+            return
+        if not regular:  # a link, something special, or a glob's match
+            try:
+                if not stat.S_ISREG(os.stat(path).st_mode):  # follows a link: its policy comes below
+                    return  # a FIFO, socket or device: opening it could block for ever
+            except OSError:
+                return  # vanished, or a dangling link
+        if real in self.seen or os.path.dirname(real) in self.excluded:
+            return
+        self.seen.add(real)
+        refused = None
+        if not regular and not self.follow_links and not is_within(real, root_real):
+            refused = f"symbolic link to {real}, outside the input folder {root}: not followed ({FOLLOW_LINKS_HINT})"
+        yield Source(path, path, _supported(path), walked=True, refused=refused)
+
+    def tree(self, top: str, root: str) -> Iterator[Source]:
+        """The files under ``top``, depth first: a folder's files (sorted), then its sub-folders
+        (sorted). Hidden entries and output folders are skipped; a symbolic link is followed only
+        to a target inside ``root`` (anywhere with ``follow_links``); each real folder is entered
+        once, so links that loop cannot make a walk run for ever."""
+        root_real = os.path.realpath(root)
+        visited = {os.path.realpath(top)}
+        stack = [top]
+        while stack:
+            folder = stack.pop()
+            folder_real = os.path.realpath(folder)
+            try:
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError:
                 continue
-            path = os.path.join(dirpath, name)
+            folders: list[str] = []
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    link = entry.is_symlink()
+                    is_dir = entry.is_dir()  # follows a link
+                    regular = not link and entry.is_file(follow_symlinks=False)
+                except OSError:
+                    continue
+                real = os.path.realpath(entry.path) if link else os.path.join(folder_real, entry.name)
+                if not is_dir:
+                    yield from self.entry(entry.path, entry.name, real, root, root_real, regular)
+                    continue
+                if real in visited or self.skip_folder(entry.path, real):
+                    continue
+                refused = self.refuse_folder(entry.path, real, root, root_real) if link else None
+                if refused is not None:
+                    yield refused
+                    continue
+                visited.add(real)
+                folders.append(entry.path)
+            stack.extend(reversed(folders))
+
+    def glob(self, pattern: str, base: str, base_real: str) -> Iterator[str]:
+        """Paths matching ``pattern`` (``*``, ``?``, ``[...]``, and ``**`` for any number of folders), as
+        :func:`glob.glob` with ``recursive=True`` finds them (hidden names match only a pattern part
+        starting with ``.``), except that ``**`` enters each real folder once and never an output
+        folder, nor a link out of ``base`` unless ``follow_links``: looping links cannot make it run
+        for ever (the standard library's glob follows them until the path is too long)."""
+        parts = pattern.split(os.sep)
+        start = 0 if base == "." and not pattern.startswith("." + os.sep) else len(base.split(os.sep))
+        if base == os.sep:
+            start = 1
+        visited: set[tuple[str, int]] = set()
+
+        def join(folder: str, name: str) -> str:
+            return name if folder == "." and start == 0 else os.path.join(folder, name)
+
+        def expand(folder: str, index: int) -> Iterator[str]:
+            if index == len(parts):
+                yield folder
+                return
+            part, last = parts[index], index == len(parts) - 1
+            if part == "**":
+                key = (os.path.realpath(folder), index)
+                if key in visited:
+                    return
+                visited.add(key)
+                yield from expand(folder, index + 1)  # no folder at all
+                for sub in self._subfolders(folder, base_real, join):
+                    yield from expand(sub, index)
+                return
+            if not _has_glob(part):
+                path = join(folder, part)
+                if os.path.lexists(path) and (last or os.path.isdir(path)):
+                    yield from expand(path, index + 1)
+                return
+            try:
+                with os.scandir(folder) as it:
+                    names = sorted(e.name for e in it)
+            except OSError:
+                return
+            for name in names:
+                if (name.startswith(".") and not part.startswith(".")) or not fnmatch.fnmatchcase(name, part):
+                    continue
+                path = join(folder, name)
+                if last:
+                    yield path
+                elif os.path.isdir(path) and not self.skip_folder(path, os.path.realpath(path)):
+                    yield from expand(path, index + 1)
+
+        yield from expand(base, start)
+
+    def _subfolders(self, folder: str, base_real: str, join: Callable[[str, str], str]) -> Iterator[str]:
+        """The folders ``**`` descends into: not hidden, not output folders, links only to inside the base."""
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                if entry.name.startswith(".") or not entry.is_dir():
+                    continue
+                link = entry.is_symlink()
+            except OSError:
+                continue
+            path = join(folder, entry.name)
             real = os.path.realpath(path)
-            if real in seen or not os.path.isfile(path):
+            if self.skip_folder(path, real) or (link and not self.follow_links and not is_within(real, base_real)):
                 continue
-            seen.add(real)
-            yield Source(path, path, _supported(path), walked=True)
+            yield path
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -149,24 +339,34 @@ def read_source(
     options = options or ReadOptions()
     if source.path is not None:
         options = dataclasses.replace(options, origin=source.path, whole_folder=source.walked)
+    suffix = None if source.path is None else Path(source.path).suffix.lower()
+
+    def documents() -> Iterator[Document]:
+        yield from _read(_read_bytes(source, options, stdin), source.display, options, suffix)
+
+    return _guarded(source.display, documents)
+
+
+def _read(data: bytes, name: str, options: ReadOptions, suffix: str | None) -> Iterator[Document]:
+    """The documents of ``data``: the reader for ``suffix``, else the one the content calls for."""
+    target = READERS.get(suffix) if suffix else None
+    reader = _load_reader(target) if target else sniff_reader(data)
+    return reader(data, name, options)
+
+
+def _guarded(name: str, documents: Callable[[], Iterator[Document]]) -> Iterator[Document]:
+    """``documents()``, with any failure turned into one failed document naming ``name``."""
     try:
-        data = _read_bytes(source, options, stdin)
-        if source.is_stdin:
-            reader = sniff_reader(data)
-        else:
-            assert source.path is not None
-            target = READERS.get(Path(source.path).suffix.lower())
-            reader = _load_reader(target) if target else sniff_reader(data)
-        yield from reader(data, source.display, options)
+        yield from documents()
     except InputError as exc:
         if exc.path is None:
-            exc.path = source.display
-        yield Document.failed_input(source.display, exc)
+            exc.path = name
+        yield Document.failed_input(name, exc)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        yield Document.failed_input(source.display, InputError(f"cannot read: {reason}", path=source.display))
+        yield Document.failed_input(name, InputError(f"cannot read: {reason}", path=name))
     except Exception as exc:  # a reader's bug must not kill the batch: reported as an internal error
-        yield Document.failed_input(source.display, exc)
+        yield Document.failed_input(name, exc)
 
 
 def read_inputs(
@@ -175,20 +375,24 @@ def read_inputs(
     *,
     exclude: Iterable[str | os.PathLike[str]] = (),
     stdin: BinaryIO | None = None,
+    follow_links: bool = False,
 ) -> Iterator[Document]:
-    """All documents from the given inputs, lazily (unsupported files are skipped)."""
-    for source in iter_sources(inputs, exclude=exclude):
+    """All documents from the given inputs, lazily (unsupported files are skipped; see
+    :func:`iter_sources` for what a walk takes)."""
+    for source in iter_sources(inputs, exclude=exclude, follow_links=follow_links):
         if source.supported:
             yield from read_source(source, options, stdin=stdin)
 
 
 def _read_bytes(source: Source, options: ReadOptions, stdin: BinaryIO | None) -> bytes:
+    if source.refused:
+        raise UnsafeInputError(source.refused, path=source.display)
     if source.is_stdin:
         stream = stdin if stdin is not None else sys.stdin.buffer
         data = stream.read(options.max_bytes + 1)
     else:
         assert source.path is not None
-        with open(source.path, "rb") as fh:
+        with open_regular(source.path, display=source.display) as fh:
             data = fh.read(options.max_bytes + 1)
     if len(data) > options.max_bytes:
         raise InputError(f"input larger than {options.max_bytes // (1024 * 1024)} MiB", path=source.display)
@@ -200,9 +404,52 @@ def read_source_bytes(source: Source, options: ReadOptions, stdin: BinaryIO | No
     return _read_bytes(source, options, stdin)
 
 
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a folder",
+}
+
+
+def _not_regular(mode: int, display: str) -> UnsupportedInputError:
+    kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    hint = "; to read a stream, send it on stdin (`-`)" if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else ""
+    return UnsupportedInputError(f"not a regular file ({kind}): only regular files are read{hint}", path=display)
+
+
+def open_regular(path: str | os.PathLike[str], *, display: str | None = None) -> BinaryIO:
+    """Open a regular file for reading, never blocking.
+
+    Anything else (a FIFO, a socket, a device, a folder) raises :class:`UnsupportedInputError`
+    without being opened: opening a FIFO waits for a writer for ever, reading a device may never
+    end. The file is opened non-blocking and checked again once open, so one swapped for a FIFO
+    in between cannot block either. A symbolic link is followed (the policy on links belongs to
+    whoever found the path: :func:`iter_sources`)."""
+    shown = display if display is not None else os.fspath(path)
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise _not_regular(mode, shown)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(mode, shown)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def sniff_reader(data: bytes) -> Reader:
     """Choose a reader from the content (stdin, files with an unknown suffix)."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    head = data[:2048]
+    utf16 = sniff_utf16(head)
+    if utf16:  # UTF-16 markup or JSON: sniff its characters, not its bytes
+        head = head[: len(head) - len(head) % 2].decode(utf16, errors="replace").encode("utf-8")
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"{"):
         return _load_reader("toolkit.inputs:read_jsonl" if _looks_like_jsonl(data) else "toolkit.feeds.ninjs:read_json")
     if head.startswith((b"<!doctype html", b"<html")):
@@ -255,9 +502,19 @@ def _document(decoded: Decoded, source: str, raw_format: str) -> Document:
     return doc
 
 
+def check_text(text: str, source: str) -> None:
+    """Refuse a text that cannot be a document (:class:`NotADocumentError`): one character repeated."""
+    char = repeated_character(text)
+    if char is not None:
+        count = text.count(char)
+        raise NotADocumentError(f"not a document: the text is one character repeated ({char!r} x {count})", path=source)
+
+
 def read_text(data: bytes, source: str, options: ReadOptions) -> Iterator[Document]:
     """A plain-text page: one document."""
-    yield _document(_decode(data, source, options), source, "text")
+    decoded = _decode(data, source, options)
+    check_text(decoded.text, source)
+    yield _document(decoded, source, "text")
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
@@ -291,12 +548,17 @@ def read_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Docume
 
 
 __all__ = [
+    "FOLLOW_LINKS_HINT",
+    "OUTPUT_MARKER",
     "READERS",
     "SNIFFERS",
     "ReadOptions",
     "Source",
+    "check_text",
     "decode_html",
+    "is_within",
     "iter_sources",
+    "open_regular",
     "read_data",
     "read_html",
     "read_inputs",
@@ -310,22 +572,16 @@ __all__ = [
 def read_data(data: bytes, name: str, options: ReadOptions, fmt: str | None = None) -> Iterator[Document]:
     """Read bytes that came from somewhere else than a file (a message, a request body) into
     documents; ``fmt`` is a reader suffix (``"html"``, ``".xml"``), else ``name``'s suffix
-    chooses the reader, else the content. Failures become failed documents."""
-    try:
+    chooses the reader, else the content. Failures become failed documents; an unknown ``fmt``
+    is a :class:`~toolkit.errors.ConfigError`."""
+    suffix = ("." + fmt.lstrip(".").lower()) if fmt else Path(name).suffix.lower()
+    if fmt and suffix not in READERS:
+        known = ", ".join(sorted(s.lstrip(".") for s in READERS))
+        raise ConfigError(f"unknown input format {fmt!r} (known: {known})")
+
+    def documents() -> Iterator[Document]:
         if len(data) > options.max_bytes:
             raise InputError(f"input larger than {options.max_bytes // (1024 * 1024)} MiB", path=name)
-        suffix = ("." + fmt.lstrip(".").lower()) if fmt else Path(name).suffix.lower()
-        if fmt and suffix not in READERS:
-            known = ", ".join(sorted(s.lstrip(".") for s in READERS))
-            raise ConfigError(f"unknown input format {fmt!r} (known: {known})")
-        target = READERS.get(suffix)
-        reader = _load_reader(target) if target else sniff_reader(data)
-        yield from reader(data, name, options)
-    except InputError as exc:
-        if exc.path is None:
-            exc.path = name
-        yield Document.failed_input(name, exc)
-    except ConfigError:
-        raise
-    except Exception as exc:  # a reader's bug must not kill the batch: reported as an internal error
-        yield Document.failed_input(name, exc)
+        yield from _read(data, name, options, suffix)
+
+    return _guarded(name, documents)

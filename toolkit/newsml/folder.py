@@ -19,6 +19,9 @@ import re
 import stat
 from pathlib import Path
 
+from ..errors import ToolkitError
+from ..io.readers import open_regular
+
 #: The root element (the first start tag after the prolog) when it is a newsItem or packageItem, with its guid.
 _ROOT_GUID = re.compile(
     rb"\A(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<(?:[A-Za-z_][\w.\-]*:)?(newsItem|packageItem)\b[^>]*?\sguid\s*=\s*[\"']([^\"']+)[\"']",
@@ -28,31 +31,16 @@ _RESIDREF = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?itemRef\b[^>]*?\sresidref\s*=\
 #: How much of a file is read to find its root's guid, and of a package to find its references.
 HEAD_BYTES = 8192
 PACKAGE_BYTES = 1 << 20
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 
 
 def read_regular(path: str | os.PathLike[str], limit: int) -> bytes | None:
-    """Up to ``limit`` bytes of ``path`` if it is a regular file, else None (never blocks)."""
+    """Up to ``limit`` bytes of ``path`` if it is a regular file, else None (never blocks:
+    :func:`toolkit.io.readers.open_regular`)."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
-    except OSError:
+        with open_regular(path) as fh:
+            return fh.read(limit)
+    except (OSError, ToolkitError):
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks: list[bytes] = []
-        left = limit
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 class Folder:
