@@ -67,12 +67,12 @@ def test_cross_document_pass_can_be_switched_off():
     assert all(SLOGAN in texts(d) for d in out)
 
 
-def test_a_boilerplate_only_page_fails_alone_in_a_batch():
+def test_a_boilerplate_only_page_is_skipped_alone_in_a_batch():
     docs = [story(i) for i in range(5)]
     docs.insert(2, Document.from_text("Ana Sayfa > Ekonomi\n\nPaylaş\n\n© 2024 Site", source="junk.txt"))
     out = list(Pipeline.from_names(["clean"]).pipe(docs))
-    assert [d.status for d in out] == ["ok", "ok", "failed", "ok", "ok", "ok"]
-    err = out[2].errors[0]
+    assert [d.status for d in out] == ["ok", "ok", "skipped", "ok", "ok", "ok"]  # nothing to do: not an error
+    err = out[2].skipped
     assert err.code == "empty-document" and err.processor == "clean" and "junk.txt" in err.message
     assert out[2].paragraphs == [] and out[2].removed == []
 

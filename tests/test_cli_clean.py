@@ -50,7 +50,7 @@ def test_folder_output_failures_and_exit_code(cli, tmp_path):
     result = cli("clean", src, "-o", out)
     assert result.exit_code == 1
     assert "FAILED" in result.stderr and "junk.txt" in result.stderr and "binary.txt" in result.stderr
-    assert "3 documents, 1 ok, 2 failed" in result.stderr
+    assert "3 documents, 1 ok, 1 failed, 1 skipped (1 empty-document)" in result.stderr
     texts = list(out.glob("*.txt"))
     assert len(texts) == 1 and texts[0].read_text("utf-8").startswith(TITLE + "\n\n")
     failures = [json.loads(line) for line in (out / "failures.jsonl").read_text("utf-8").splitlines()]

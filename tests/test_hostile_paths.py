@@ -191,8 +191,9 @@ def test_same_long_name_twice_and_identical_failing_copies(tmp_path):
     (inbox / long_name).write_text(TEXT)
     assert run_watch(inbox, outbox).returncode == 0
     (inbox / long_name).write_text(TEXT + " again")
-    (inbox / "first.html").write_text("<html><body><nav>Home</nav></body></html>")
-    (inbox / "second.html").write_text("<html><body><nav>Home</nav></body></html>")
+    too_large = "<html><body>" + "<p>x</p>" * 210_000 + "</body></html>"  # fails in cleaning: too many elements
+    (inbox / "first.html").write_text(too_large)
+    (inbox / "second.html").write_text(too_large)
     proc = run_watch(inbox, outbox)
     assert proc.returncode == 1, proc.stderr.decode()
     processed = os.listdir(inbox / "processed")

@@ -97,7 +97,7 @@ BOILERPLATE_TEXT = (
 
 
 @pytest.mark.parametrize("command", ["convert", "clean"])
-def test_empty_and_boilerplate_only_files_fail_as_empty_documents(cli, tmp_path, command):
+def test_empty_files_fail_and_boilerplate_only_pages_are_skipped(cli, tmp_path, command):
     src = tmp_path / "in"
     src.mkdir()
     (src / "empty.txt").write_bytes(b"")
@@ -114,12 +114,17 @@ def test_empty_and_boilerplate_only_files_fail_as_empty_documents(cli, tmp_path,
     assert sorted(found) == sorted(p.name for p in src.iterdir() if p.name != "good.txt"), found
     assert found["empty.txt"]["code"] == "empty-input" and found["blank.txt"]["code"] == "empty-input"
     assert found["boilerplate.html"]["code"] == "empty-document"
+    assert {n for n, r in found.items() if r["status"] == "skipped"} == {
+        "boilerplate.html",
+        "boilerplate.txt",
+        "empty.html",
+    }
     assert "only boilerplate" in found["boilerplate.html"]["error"]
     assert "only boilerplate" in found["boilerplate.txt"]["error"]
     for name, record in found.items():
         assert str(src / name) in record["error"]
     failed_lines = [line for line in result.output.splitlines() if line.startswith("FAILED")]
-    assert len(failed_lines) == len(found)
+    assert len(failed_lines) == len([r for r in found.values() if r["status"] == "failed"])
     assert len(list(out.glob("*.*"))) > 1  # good.txt written beside failures.jsonl
 
 

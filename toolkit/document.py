@@ -163,7 +163,7 @@ class Document:
             source=source,
         )
         if isinstance(error, Skip):
-            doc.skip(error.code, error.message, processor="read")
+            doc.skip(error.code, str(error), processor="read")
             return doc
         record = error_record(error, processor="read")
         doc.errors.append(

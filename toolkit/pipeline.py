@@ -50,7 +50,13 @@ class ProcessorLike(Protocol):
 
 
 class Processor:
-    """Base class for processors: implement ``__call__``; override ``pipe`` to batch."""
+    """Base class for processors: implement ``__call__``; override ``pipe`` to batch.
+
+    A ``pipe`` that meets an error for one document of its batch reports it with
+    :meth:`report` and yields the document on: the pipeline then treats it exactly as an
+    exception raised by ``__call__`` (recorded, or a skip for a :class:`~toolkit.errors.Skip`,
+    the error handler called, ``fail_fast`` honoured).
+    """
 
     name: str = ""
 
@@ -60,6 +66,17 @@ class Processor:
     def pipe(self, docs: Iterable[Document], batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Document]:
         for doc in docs:
             yield self(doc)
+
+    def report(self, doc: Document, exc: BaseException) -> None:
+        """From inside ``pipe``: ``doc`` failed (or is skipped) with ``exc``. Recorded on the
+        document now (as the pipeline records an exception from ``__call__``); a pipeline then
+        calls its error handler and honours ``fail_fast``."""
+        record_error(doc, exc, self.name or type(self).__name__.lower())
+        self.__dict__.setdefault("_reported", []).append((doc, exc))
+
+    def reported(self) -> list[tuple[Document, BaseException]]:
+        """The errors reported since the last call (the pipeline collects them after each batch)."""
+        return self.__dict__.pop("_reported", [])
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -244,13 +261,19 @@ class Pipeline:
                 yield from batch
                 continue
             todo = [batch[i] for i in live]
+            collect = getattr(proc, "reported", None)
             try:
                 done = list(batch_pipe(iter(todo), batch_size=size))
                 if len(done) != len(todo):
                     raise RuntimeError(f"{name}.pipe() returned {len(done)} documents for {len(todo)}")
             except Exception as exc:  # retry one by one so the error names one document
                 log.debug("step %s failed on a batch of %d (%s); retrying one by one", name, len(todo), exc)
+                if callable(collect):
+                    collect()  # what the failed batch reported is redone below
                 done = [self._call_one(name, proc, doc) for doc in todo]
+            else:
+                for doc, exc in collect() if callable(collect) else ():
+                    self._reported(name, proc, doc, exc)
             for i, doc in zip(live, done, strict=True):
                 batch[i] = doc
             yield from batch
@@ -270,15 +293,34 @@ class Pipeline:
 
     def _record(self, name: str, proc: Any, doc: Document, exc: BaseException) -> None:
         if isinstance(exc, Skip):  # nothing to do: not an error
-            doc.skip(exc.code, exc.message, processor=name)
+            doc.skip(exc.code, str(exc), processor=name)
             return
         if self.fail_fast:
             raise PipelineError(doc, name, exc) from exc
-        record = error_record(exc, processor=name)
-        doc.errors.append(
-            Notice(code=record["code"] or "error", message=record["message"] or "", processor=name, type=record["type"])
-        )
-        if not isinstance(exc, ToolkitError):
-            log.debug("unexpected error in step %s on %s", name, doc.source or doc.id, exc_info=exc)
+        record_error(doc, exc, name)
         if self.on_error is not None:
             self.on_error(name, proc, doc, exc)
+
+    def _reported(self, name: str, proc: Any, doc: Document, exc: BaseException) -> None:
+        """An error a processor reported from ``pipe`` (already recorded on the document)."""
+        if isinstance(exc, Skip):
+            return
+        if self.fail_fast:
+            raise PipelineError(doc, name, exc) from exc
+        if self.on_error is not None:
+            self.on_error(name, proc, doc, exc)
+
+
+def record_error(doc: Document, exc: BaseException, processor: str) -> None:
+    """Record ``exc`` on ``doc``: a :class:`~toolkit.errors.Skip` skips it, anything else fails it."""
+    if isinstance(exc, Skip):
+        doc.skip(exc.code, str(exc), processor=processor)
+        return
+    record = error_record(exc, processor=processor)
+    doc.errors.append(
+        Notice(
+            code=record["code"] or "error", message=record["message"] or "", processor=processor, type=record["type"]
+        )
+    )
+    if not isinstance(exc, ToolkitError):
+        log.debug("unexpected error in step %s on %s", processor, doc.source or doc.id, exc_info=exc)

@@ -40,8 +40,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..document import Document, Notice, Paragraph, Translation
-from ..errors import ConfigError, ToolkitError, error_record
+from ..document import Document, Paragraph, Translation
+from ..errors import ConfigError, ToolkitError
 from ..pipeline import DEFAULT_BATCH_SIZE, Processor, Resources
 from ..translate.errors import NoRouteError, UnknownSourceLanguageError
 from ..translate.langs import LanguageCodeError, checked, script_of, try_canonical
@@ -211,12 +211,12 @@ class Translate(Processor):
         return doc
 
     def pipe(self, docs: Iterable[Document], batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Document]:
-        """Translate a batch at once; a document that cannot be translated gets its error, the rest go on."""
+        """Translate a batch at once; a document that cannot be translated is reported to the
+        pipeline (as if ``__call__`` had raised for it), the rest go on."""
         batch = list(docs)
         for doc, result in zip(batch, self._run(batch), strict=True):
             if isinstance(result, BaseException):
-                record = error_record(result, processor=self.name)
-                doc.errors.append(Notice(record["code"] or "error", record["message"] or "", self.name, record["type"]))
+                self.report(doc, result)
             yield doc
 
     # -- planning ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...document import Document, Paragraph, Removal
-from ...errors import ConfigError, EmptyDocumentError, ToolkitError, error_record
+from ...errors import ConfigError, EmptyDocumentError, ToolkitError
 from ...pipeline import DEFAULT_BATCH_SIZE, Processor, chunks
 from .crossdoc import CrossDocOptions, Page, learn, source_key
 from .html import Favor, PageMeta
@@ -172,8 +172,9 @@ class Clean(Processor):
     def pipe(self, docs: Iterable[Document], batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Document]:
         """Clean a stream; within each batch, also remove lines recurring across pages of one source.
 
-        A document that fails (for example a page that is only boilerplate) gets the
-        error recorded on it, as the pipeline would, and the rest of the batch goes on.
+        A document that fails (or is skipped: a page that is only boilerplate) is reported to
+        the pipeline (:meth:`~toolkit.pipeline.Processor.report`), as if ``__call__`` had raised
+        for it, and the rest of the batch goes on.
         """
         for batch in chunks(docs, batch_size):
             yield from self._batch(batch)
@@ -187,7 +188,7 @@ class Clean(Processor):
             try:
                 results.append(self._clean(doc))
             except ToolkitError as exc:
-                self._fail(doc, exc)
+                self.report(doc, exc)
                 results.append(None)
         if self.cross_document:
             self._cross_document(batch, results)
@@ -197,14 +198,10 @@ class Clean(Processor):
             try:
                 self._check_empty(doc, result.cleaned)
             except ToolkitError as exc:
-                self._fail(doc, exc)
+                self.report(doc, exc)
                 continue
             self._commit(doc, result)
         return batch
-
-    def _fail(self, doc: Document, exc: ToolkitError) -> None:
-        record = error_record(exc, processor=self.name)
-        doc.add_error(record["code"] or "error", record["message"] or "", processor=self.name, type=record["type"])
 
     def _cross_document(self, batch: list[Document], results: list[_Result | None]) -> None:
         pages: list[tuple[Page, _Result]] = []
