@@ -420,7 +420,8 @@ class Worker:
                         break
                     continue
                 if rendering.skip is not None:
-                    result = result_of(doc, story=rendering.story, warnings=list(doc.warnings) + rendering.warnings)
+                    result = result_of(doc, story=rendering.story)
+                    result.warnings.extend(rendering.warnings)
                     _skip(result, rendering.skip.code, rendering.skip.message, rendering.skip.processor)
                     results[i] = result
                     continue

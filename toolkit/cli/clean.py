@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .common import handle_errors, input_options, log_options, named, quiet, reading_stdin
+from .common import fail_fast_option, handle_errors, input_options, log_options, named, quiet, reading_stdin
 
 FORMATS = ("txt", "jsonl")
 
@@ -25,11 +25,18 @@ FORMATS = ("txt", "jsonl")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
 @click.option("--explain", is_flag=True, help="Print what was removed from each document and why (on stderr).")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="TOML with a [steps.clean] table.")
+@fail_fast_option
 @input_options
 @log_options
 @handle_errors
 def command(
-    inputs: tuple[str, ...], outdir: str | None, fmt: str, explain: bool, config_path: str | None, read_options: Any
+    inputs: tuple[str, ...],
+    outdir: str | None,
+    fmt: str,
+    explain: bool,
+    config_path: str | None,
+    fail_fast: bool,
+    read_options: Any,
 ) -> None:
     """Clean INPUT files, directories or globs (stdin when none, or `-`).
 
@@ -51,7 +58,9 @@ def command(
     targets = list(inputs) or ["-"]
     reading_stdin(targets)
     spec = PipelineSpec.from_names(["clean"], {"clean": options})
-    worker = Worker(spec, OutputSpec(outdir, fmt), keep_documents=explain, read_options=read_options)
+    worker = Worker(
+        spec, OutputSpec(outdir, fmt), keep_documents=explain, read_options=read_options, fail_fast=fail_fast
+    )
     headers = len(targets) > 1 or any(t != "-" and not os.path.isfile(t) for t in targets)
     shown = 0
 

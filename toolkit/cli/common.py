@@ -275,6 +275,14 @@ def format_option(default: str | None = None, choices: tuple[str, ...] | None = 
     )
 
 
+def fail_fast_option(fn: F) -> F:
+    """``--fail-fast``: stop at the first document that fails (the ones before it are written and
+    reported, nothing after it is; runs in one process)."""
+    return click.option(
+        "--fail-fast", is_flag=True, help="Stop at the first document that fails (runs in one process)."
+    )(fn)
+
+
 def jobs_option(fn: F) -> F:
     """``-j/--jobs``: worker processes (0: one per CPU)."""
     return click.option(

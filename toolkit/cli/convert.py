@@ -11,6 +11,7 @@ from ..errors import ConfigError
 from .common import (
     EXIT_INTERRUPTED,
     Progress,
+    fail_fast_option,
     format_option,
     handle_errors,
     input_options,
@@ -43,7 +44,7 @@ DEFAULT_FORMAT = "newsml"
 @jobs_option
 @partial_option
 @click.option("--resume", is_flag=True, help="Skip documents whose outputs are already complete.")
-@click.option("--fail-fast", is_flag=True, help="Stop at the first document that fails (runs in one process).")
+@fail_fast_option
 @input_options
 @click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
 @log_options

@@ -9,7 +9,17 @@ from typing import Any
 import click
 
 from ..errors import ConfigError, printable
-from .common import EXIT_FAILED, EXIT_OK, handle_errors, input_options, log_options, named, reading_stdin, split_list
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    fail_fast_option,
+    handle_errors,
+    input_options,
+    log_options,
+    named,
+    reading_stdin,
+    split_list,
+)
 
 #: Kept in step with ``toolkit.langid.ENGINE_NAMES`` (a test checks); not imported here so
 #: that ``toolkit --help`` loads nothing of language identification.
@@ -92,6 +102,7 @@ def _print(fmt: str, doc: Any, paragraphs: bool, lines: bool) -> None:
 )
 @click.option("--languages", help="Comma-separated tags the answer is restricted to (default: all supported).")
 @click.option("--min-letters", type=click.IntRange(1), default=3, show_default=True, help="Shorter texts are 'und'.")
+@fail_fast_option
 @input_options
 @log_options
 @handle_errors
@@ -103,6 +114,7 @@ def command(
     engine: str,
     languages: str | None,
     min_letters: int,
+    fail_fast: bool,
     read_options: Any,
 ) -> None:
     """Identify the language of PATHS (files, directories, globs; `-` or nothing: stdin).
@@ -131,7 +143,14 @@ def command(
         spec.build()
     except ConfigError as exc:  # bad --languages
         raise click.UsageError(str(exc)) from None
-    worker = Worker(spec, OutputSpec(None, "none"), keep_documents=True, dedupe=False, read_options=read_options)
+    worker = Worker(
+        spec,
+        OutputSpec(None, "none"),
+        keep_documents=True,
+        dedupe=False,
+        read_options=read_options,
+        fail_fast=fail_fast,
+    )
 
     def on_result(result: Any) -> None:
         if result.status == "failed":

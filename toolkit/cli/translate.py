@@ -9,6 +9,7 @@ import click
 
 from .common import (
     Progress,
+    fail_fast_option,
     handle_errors,
     input_options,
     log_options,
@@ -59,6 +60,7 @@ from .common import (
     help="CPU threads for decoding (0: every available core, one CTranslate2 worker per core).",
 )
 @pipeline_options(steps=False, to=False)
+@fail_fast_option
 @input_options
 @click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
 @log_options
@@ -75,6 +77,7 @@ def command(
     compute_type: str | None,
     threads: int,
     config: Any,
+    fail_fast: bool,
     read_options: Any,
     progress: bool | None,
     allow_partial: bool,
@@ -120,7 +123,9 @@ def command(
         [*steps, "translate"], {**config.step_options, "translate": options}, config.batch_size
     )
     output = OutputSpec(None, "jsonl" if fmt == "jsonl" else "none")
-    worker = Worker(spec, output, keep_documents=fmt != "jsonl", dedupe=False, read_options=read_options)
+    worker = Worker(
+        spec, output, keep_documents=fmt != "jsonl", dedupe=False, read_options=read_options, fail_fast=fail_fast
+    )
     meter = Progress(False if quiet() else progress)
     shown = 0
 
@@ -134,7 +139,8 @@ def command(
         for warning in (w for w in result.warnings if w.code == MISSING):
             meter.close()
             click.echo(f"WARNING {named(result.source or result.id, warning.message)} ({MISSING})", err=True)
-        if result.status != "ok":
+        if result.status == "skipped":
+            click.echo(f"SKIPPED {named(result.source or result.id, result.message or 'skipped')}", err=True)
             return
         if fmt == "jsonl":
             sys.stdout.write(result.files[0].data.decode("utf-8"))

@@ -227,7 +227,8 @@ def _plan(item: model.ItemModel, doc: Document | None = None) -> versioning.Plan
     """How an item is versioned; ``doc`` for the original item, whose input may number its
     versions or carry a modification time (the rule against stale versions)."""
     versioned = doc is not None and isinstance(doc.meta.version, int) and doc.meta.version > 0
-    modified = model.utc_datetime(item.content_modified) if doc is not None and item.content_modified else None
+    as_of = item.content_modified or item.content_created  # the time the content speaks of
+    modified = model.utc_datetime(as_of) if doc is not None and as_of else None
     return versioning.Plan(
         owned=item.owned,
         base_version=item.base_version,

@@ -310,6 +310,7 @@ class NinjsFormat:
                     _utc(obj.get("firstCreated")),
                     None,
                     digest(obj),
+                    modified=_utc(obj.get("contentCreated")),
                 )
         return found
 

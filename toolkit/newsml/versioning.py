@@ -52,6 +52,7 @@ _SIGNAL = q("signal")
 _HOP = q("hop")
 _CONTENT_META = q("contentMeta")
 _CONTENT_MODIFIED = q("contentModified")
+_CONTENT_CREATED = q("contentCreated")
 
 
 def utc_now() -> str:
@@ -84,7 +85,7 @@ class Previous:
         self.generator_version = generator_version
         self._digest = digest
         self.data = data
-        self.modified = modified  # the content's own modification time (contentModified), UTC
+        self.modified = modified  # the content's own time (contentModified, else contentCreated), UTC
 
     @property
     def digest(self) -> str:
@@ -102,7 +103,7 @@ class Plan:
     version_created: str | None = None  # a foreign item's own times (UTC)
     first_created: str | None = None
     versioned: bool = False  # the input carried its own version number (a feed's, an item's)
-    modified: str | None = None  # the input's own modification time (UTC), if it has one
+    modified: str | None = None  # the input's own time (modified, else created; UTC), if it has one
 
 
 def xml_digest(root: etree._Element) -> str:
@@ -145,7 +146,9 @@ def _previous_of(item: etree._Element, data: bytes | None) -> tuple[str, Previou
         generator_version=generator.get("versioninfo") if generator is not None else None,
         digest=lambda: xml_digest(item),
         data=data,
-        modified=utc_datetime(content.findtext(_CONTENT_MODIFIED)) if content is not None else None,
+        modified=utc_datetime(content.findtext(_CONTENT_MODIFIED) or content.findtext(_CONTENT_CREATED))
+        if content is not None
+        else None,
     )
 
 
@@ -190,7 +193,8 @@ State = Literal["new", "same", "changed", "stale"]
 def is_stale(plan: Plan, previous: Previous) -> bool:
     """Whether the incoming item is older than the one already written (its content differs):
     a lower version number than the previous output's, when the input numbers its versions,
-    else an earlier modification time, when both carry one."""
+    else an earlier time (modified, else created: a feed entry's ``updated``), when both carry
+    a full date-time."""
     if plan.versioned:
         return plan.base_version < previous.version
     if plan.modified and previous.modified and "T" in plan.modified and "T" in previous.modified:
