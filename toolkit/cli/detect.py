@@ -26,70 +26,6 @@ from .common import (
 ENGINES = ("auto", "rules+ngram", "rules+py3langid", "langdetect")
 
 
-def _emit(fmt: str, record: dict[str, Any], text_line: str) -> None:
-    click.echo(json.dumps(record, ensure_ascii=False) if fmt == "json" else text_line)
-
-
-def _conf(value: float | None) -> str:
-    return f"{value or 0.0:.3f}"
-
-
-def _doc_script(doc: Any) -> str | None:
-    """The script of the document's language: from its tag, else from its paragraphs."""
-    from ..langid import LANGUAGES, label_of
-
-    if not doc.lang or doc.lang == "und":
-        return None
-    try:
-        return LANGUAGES[label_of(doc.lang)].script
-    except ValueError:
-        scripts = [p.script for p in doc.paragraphs if p.lang == doc.lang and p.script]
-        return max(set(scripts), key=scripts.count) if scripts else None
-
-
-def _error(fmt: str, source: str, message: str) -> None:
-    click.echo(f"Error: {named(source, message)}", err=True)
-    if fmt == "json":
-        click.echo(json.dumps({"source": source, "error": message}, ensure_ascii=False))
-
-
-def _print(fmt: str, doc: Any, paragraphs: bool, lines: bool) -> None:
-    """One result line (or record) for a document, or for one line with ``--lines``."""
-    if lines:
-        record = {
-            "source": doc.source,
-            "line": doc.extra.get("line"),
-            "lang": doc.lang,
-            "confidence": round(doc.lang_confidence or 0.0, 4),
-            "script": _doc_script(doc),
-        }
-        text = f"{doc.lang}\t{_conf(doc.lang_confidence)}\t{record['script'] or '-'}"
-        prefix = doc.source != "<stdin>"
-        _emit(fmt, record, f"{printable(doc.source)}:{record['line']}\t{text}" if prefix else text)
-        return
-    name = doc.source or doc.id
-    script = _doc_script(doc)
-    record = {
-        "source": name,
-        "lang": doc.lang,
-        "confidence": doc.lang_confidence,
-        "script": script,
-        "mixed": doc.mixed,
-        "languages": doc.extra.get("langid", {}).get("letters", {}),
-    }
-    line = f"{printable(name)}\t{doc.lang}\t{_conf(doc.lang_confidence)}\t{script or '-'}" + (
-        "\tmixed" if doc.mixed else ""
-    )
-    if paragraphs:
-        record["paragraphs"] = [
-            {"lang": p.lang, "script": p.script, "confidence": p.confidence, "text": p.text} for p in doc.paragraphs
-        ]
-        for i, p in enumerate(doc.paragraphs, 1):
-            preview = printable(p.text if len(p.text) <= 60 else p.text[:59] + "…")
-            line += f"\n  {i}\t{p.lang}\t{_conf(p.confidence)}\t{p.script or '-'}\t{preview}"
-    _emit(fmt, record, line)
-
-
 @click.command("detect")
 @click.argument("inputs", nargs=-1, metavar="[PATHS]...")
 @click.option("--lines", is_flag=True, help="One result per input line instead of per document.")
@@ -128,6 +64,7 @@ def command(
     from ..batch import run, run_documents
     from ..inputs import read_lines
     from ..io.readers import iter_sources
+    from ..langid.report import detection_record, detection_text
     from ..pipeline import DEFAULT_STEPS, PipelineSpec
     from ..report import RunReport
     from ..worker import OutputSpec, Worker
@@ -160,7 +97,10 @@ def command(
         elif result.status == "skipped":  # deliberately not processed (e.g. read through its package)
             click.echo(f"skipped {printable(result.source or result.id)}: {result.message}", err=True)
         else:
-            _print(fmt, result.document, paragraphs, lines)
+            record = detection_record(result.document, paragraphs=paragraphs, line=lines)
+            stdin_only = targets == ["-"]
+            text = detection_text(record, prefix=not stdin_only)
+            click.echo(json.dumps(record, ensure_ascii=False) if fmt == "json" else text)
 
     sources = iter_sources(targets, follow_links=read_options.follow_links)
     if lines:  # one document per line

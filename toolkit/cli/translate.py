@@ -122,11 +122,10 @@ def command(
     spec = PipelineSpec.from_names(
         [*steps, "translate"], {**config.step_options, "translate": options}, config.batch_size
     )
-    output = OutputSpec(None, "jsonl" if fmt == "jsonl" else "none")
-    worker = Worker(
-        spec, output, keep_documents=fmt != "jsonl", dedupe=False, read_options=read_options, fail_fast=fail_fast
-    )
+    output = OutputSpec(None, "jsonl" if fmt == "jsonl" else "txt")  # txt: the original, then each translation
+    worker = Worker(spec, output, dedupe=False, read_options=read_options, fail_fast=fail_fast)
     meter = Progress(False if quiet() else progress)
+    headers = len(paths) > 1 or "-" not in paths or len(split_list(targets)) > 1
     shown = 0
 
     def on_result(result: Any) -> None:
@@ -142,17 +141,13 @@ def command(
         if result.status == "skipped":
             click.echo(f"SKIPPED {named(result.source or result.id, result.message or 'skipped')}", err=True)
             return
-        if fmt == "jsonl":
-            sys.stdout.write(result.files[0].data.decode("utf-8"))
-            return
-        doc = result.document
-        for lang, tr in sorted(doc.translations.items()):
-            sys.stdout.write("\n" if shown else "")
+        files = result.files if fmt == "jsonl" else result.files[1:]  # text: the translations only
+        for out in files:
+            if fmt != "jsonl":
+                sys.stdout.write("\n" if shown else "")
+                sys.stdout.write(f"==> {result.source or result.id} [{out.lang}] <==\n" if headers else "")
+            sys.stdout.write(out.data.decode("utf-8"))
             shown += 1
-            if len(paths) > 1 or len(doc.translations) > 1 or "-" not in paths:
-                sys.stdout.write(f"==> {doc.source or doc.id} [{lang}] <==\n")
-            parts = ([tr.title] if tr.title else []) + [p.text for p in tr.paragraphs]
-            sys.stdout.write("\n\n".join(parts) + "\n")
 
     def documents() -> Any:
         for item in iter_sources(paths, follow_links=read_options.follow_links):

@@ -93,6 +93,20 @@ class Entry:
             "how": self.how(),
         }
 
+    def text(self, installed: bool = False) -> str:
+        """The entry as ``toolkit models catalog`` prints it: name, languages, licence, size, source, how."""
+        lines = [
+            self.name + (" (installed)" if installed else ""),
+            f"  languages: {', '.join(self.from_codes)} -> {', '.join(self.to_codes)}",
+            f"  licence:   {self.licence_line()}",
+            f"  size:      {self.size_note}",
+            f"  source:    {self.hf_repo or self.url}",
+            f"  get it:    {self.how()}" + ("  --accept-license" if self.restrictive else ""),
+        ]
+        if self.quality:
+            lines.append(f"  quality:   {self.quality}")
+        return "\n".join(lines)
+
     def how(self) -> str:
         if self.kind == "argos":
             return f"toolkit models fetch {self.name}"
@@ -243,6 +257,16 @@ class Catalog:
                 continue
             out.append(entry)
         return sorted(out, key=lambda e: (e.multilingual, e.rank, e.name))
+
+    def search(self, langs: list[str], source: str | None = None, target: str | None = None) -> list[Entry]:
+        """Entries serving ``source`` -> ``target`` (see :meth:`serving`) that cover every one of
+        ``langs``; for two languages, the models translating that pair (either way) first."""
+        wanted = [checked(x) for x in langs]
+        entries = [e for e in self.serving(source, target) if all(w in e.from_codes or w in e.to_codes for w in wanted)]
+        if len(wanted) == 2:
+            a, b = wanted
+            entries.sort(key=lambda e: not (e.covers(a, b) or e.covers(b, a)))
+        return entries
 
     def suggest(self, target: str, source: str | None = None) -> Entry | None:
         """The best entry for a missing target: commercial-use-friendly first, then the ranking."""
