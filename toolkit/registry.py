@@ -17,7 +17,6 @@ import importlib
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
 
 from .errors import ConfigError, UnknownFormatError, UnknownProcessorError
@@ -58,6 +57,8 @@ class Registry:
         if self._entry_points_loaded:
             return
         self._entry_points_loaded = True
+        from importlib.metadata import entry_points  # not at import: it costs `toolkit --help` 20 ms
+
         for ep in entry_points(group=self.group):
             if ep.name in self._entries:
                 continue  # built-ins and explicit registrations win

@@ -6,7 +6,6 @@ Only ``fetch`` and ``catalog --refresh`` use the network, and only when run.
 from __future__ import annotations
 
 import sys
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,8 @@ _DIR_HELP = "Model directory (default: $TOOLKIT_MODELS_DIR, else $XDG_DATA_HOME/
 
 def _proxies() -> dict[str, str]:
     """https_proxy / http_proxy / no_proxy from the environment (urllib's reading of them)."""
+    import urllib.request  # not at import: it pulls in http and ssl, which `toolkit --help` does not need
+
     return urllib.request.getproxies()
 
 
