@@ -45,7 +45,7 @@ def parse_now(value: str | datetime | None) -> str | None:
     return out
 
 
-STALE = "stale-version"
+STALE = versioning.STALE
 _XML = "application/vnd.iptc.g2.newsitem+xml"
 _PACKAGE = "application/vnd.iptc.g2.packageitem+xml"
 _MESSAGE = "application/vnd.iptc.g2.newsmessage+xml"
@@ -104,53 +104,34 @@ class NewsMLFormat:
         warnings = [Notice(code, message, PROCESSOR) for code, message in story.warnings]
         now = self.now or versioning.utc_now()
         earlier = self._previous(story, previous, warnings)
-        same = versioning.same_xml
         plain = self.settings.plain_text
 
-        original = story.original
-        original_el, original_stamp, _ = versioning.settle(
-            _plan(original, doc),
-            earlier.get(original.guid),
-            now,
-            lambda stamp: build.news_item(original, stamp, plain_text=plain),
-            same,
-        )
-        if original_el is None or original_stamp is None:
-            prev = earlier[original.guid]
-            why = f"version {original.base_version}" if doc.meta.version else "an earlier modification time"
-            message = f"{original.guid}: {why} is older than version {prev.version} already written; not written"
-            return Settled(story.key, [], warnings, Notice(STALE, message, PROCESSOR))
-        outputs = [_Output(f"{original.stem}.xml", original_el, original.lang, original.guid, original_stamp)]
-        for item in story.translations:
-            el, stamp, _ = versioning.settle(
-                _plan(item),
-                earlier.get(item.guid),
-                now,
-                lambda stamp, item=item: build.news_item(  # type: ignore[misc]
-                    item, stamp, source_version=original_stamp.version, plain_text=plain
-                ),
-                same,
-            )
-            assert el is not None and stamp is not None  # only a versioned input can be stale
-            outputs.append(_Output(f"{item.stem}.xml", el, item.lang, item.guid, stamp))
-
-        package_out: _Output | None = None
-        if story.package is not None:
-            pkg = story.package
+        def package(
+            pkg: model.PackageModel, items: list[tuple[model.ItemModel, build.Stamp]], stamp: build.Stamp
+        ) -> etree._Element:
             refs = [
-                build.ItemRef(item.guid, out.stamp.version, item.lang, item.headline, None if self.bundle else out.name)
-                for item, out in zip(story.items, outputs, strict=True)
+                build.ItemRef(m.guid, s.version, m.lang, m.headline, None if self.bundle else f"{m.stem}.xml")
+                for m, s in items
             ]
-            pkg_el, pkg_stamp, _ = versioning.settle(
-                versioning.Plan(owned=True),
-                earlier.get(pkg.guid),
-                now,
-                lambda stamp: build.package_item(pkg, refs, stamp),
-                same,
-            )
-            assert pkg_el is not None and pkg_stamp is not None
-            package_out = _Output(f"{pkg.stem}.xml", pkg_el, pkg.lang, pkg.guid, pkg_stamp, _PACKAGE)
+            return build.package_item(pkg, refs, stamp)
 
+        story_out = versioning.settle_story(
+            story,
+            doc,
+            earlier,
+            now,
+            item=lambda m, stamp, source: build.news_item(m, stamp, source_version=source, plain_text=plain),
+            package=package,
+            same=versioning.same_xml,
+        )
+        if story_out.stale is not None:
+            return Settled(story.key, [], warnings, Notice(STALE, story_out.stale, PROCESSOR))
+        outputs = [_Output(f"{m.stem}.xml", el, m.lang, m.guid, stamp) for m, el, stamp in story_out.items]
+        package_out: _Output | None = None
+        if story_out.package is not None:
+            pkg, pkg_el, pkg_stamp = story_out.package
+            package_out = _Output(f"{pkg.stem}.xml", pkg_el, pkg.lang, pkg.guid, pkg_stamp, _PACKAGE)
+        original = story.original
         where = doc.source or doc.id
         if self.bundle:
             parts = ([package_out] if package_out else []) + outputs
@@ -221,22 +202,6 @@ def _check_text_sizes(doc: Document, *, plain_text: bool) -> None:
                         "parsers (libxml2, and so most NewsML-G2 readers) refuse it; not written",
                         path=doc.source or doc.id,
                     )
-
-
-def _plan(item: model.ItemModel, doc: Document | None = None) -> versioning.Plan:
-    """How an item is versioned; ``doc`` for the original item, whose input may number its
-    versions or carry a modification time (the rule against stale versions)."""
-    versioned = doc is not None and isinstance(doc.meta.version, int) and doc.meta.version > 0
-    as_of = item.content_modified or item.content_created  # the time the content speaks of
-    modified = model.utc_datetime(as_of) if doc is not None and as_of else None
-    return versioning.Plan(
-        owned=item.owned,
-        base_version=item.base_version,
-        version_created=item.feed_version_created,
-        first_created=item.feed_first_created,
-        versioned=versioned,
-        modified=modified,
-    )
 
 
 __all__ = ["OUTPUT_SCHEMAS", "STALE", "NewsMLFormat", "Settled", "parse_now"]

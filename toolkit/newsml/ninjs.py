@@ -32,7 +32,7 @@ from ..formats import NO_PREVIOUS, Lookup, OutputFile, Rendering, mark_unchanged
 from ..text import json_dumps
 from . import ids, model, versioning
 from .build import ItemRef, Stamp
-from .format import STALE, _plan, parse_now
+from .format import STALE, parse_now
 
 PROCESSOR = "ninjs"
 SCHEMA_FILE = "ninjs-schema_3.1.json"
@@ -237,37 +237,25 @@ class NinjsFormat:
         warnings = [Notice(code, message, PROCESSOR) for code, message in story.warnings]
         now = self.now or versioning.utc_now()
         earlier = self._previous(story, previous, warnings)
-        outputs: list[_Object] = []
-        source_version: int | None = None  # the original's version, once settled
-        for item in story.items:
-            obj, stamp, _ = versioning.settle(
-                _plan(item, doc if item is story.original else None),
-                earlier.get(item.guid),
-                now,
-                lambda stamp, item=item, source=source_version: item_object(item, stamp, source_version=source),  # type: ignore[misc]
-                same_content,
-            )
-            if obj is None or stamp is None:
-                prev = earlier[item.guid]
-                why = f"version {item.base_version}" if doc.meta.version else "an earlier modification time"
-                message = f"{item.guid}: {why} is older than version {prev.version} already written; not written"
-                return story.key, [], warnings, Notice(STALE, message, PROCESSOR)
-            source_version = source_version or stamp.version
-            outputs.append(_Object(f"{item.stem}.json", obj, item.lang, item.guid, stamp.version))
-        if story.package is not None:
-            pkg = story.package
-            refs = [
-                ItemRef(item.guid, out.version, item.lang, item.headline)
-                for item, out in zip(story.items, outputs, strict=True)
-            ]
-            obj, stamp, _ = versioning.settle(
-                versioning.Plan(owned=True),
-                earlier.get(pkg.guid),
-                now,
-                lambda stamp: composite_object(pkg, refs, stamp),
-                same_content,
-            )
-            assert obj is not None and stamp is not None
+
+        def package(pkg: model.PackageModel, items: list[tuple[model.ItemModel, Stamp]], stamp: Stamp) -> Json:
+            refs = [ItemRef(m.guid, s.version, m.lang, m.headline) for m, s in items]
+            return composite_object(pkg, refs, stamp)
+
+        settled = versioning.settle_story(
+            story,
+            doc,
+            earlier,
+            now,
+            item=lambda m, stamp, source: item_object(m, stamp, source_version=source),
+            package=package,
+            same=same_content,
+        )
+        if settled.stale is not None:
+            return story.key, [], warnings, Notice(STALE, settled.stale, PROCESSOR)
+        outputs = [_Object(f"{m.stem}.json", obj, m.lang, m.guid, stamp.version) for m, obj, stamp in settled.items]
+        if settled.package is not None:
+            pkg, obj, stamp = settled.package
             outputs.append(_Object(f"{pkg.stem}.json", obj, pkg.lang, pkg.guid, stamp.version))
         for out in outputs:
             problems = validate_ninjs(out.obj)

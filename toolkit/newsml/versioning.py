@@ -28,15 +28,16 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from lxml import etree
 
 from .. import __version__
+from ..document import Document
 from ..errors import InputError
 from ..io.xmlsafe import parse_xml
 from .build import Stamp
-from .model import utc_datetime
+from .model import ItemModel, PackageModel, Story, utc_datetime
 from .vocab import SIG_UPDATE, q
 
 T = TypeVar("T")
@@ -243,3 +244,76 @@ def settle(
     created = max(now, previous.version_created or now)
     stamp = Stamp(max(previous.version + 1, plan.base_version), created, previous.first_created or created, generator)
     return build(stamp), stamp, "changed"
+
+
+# -- a whole story ------------------------------------------------------------------------------------
+
+P = TypeVar("P")
+STALE = "stale-version"
+
+
+@dataclass(slots=True)
+class SettledStory:
+    """A story's items and package, built with their versions settled (see :func:`settle_story`)."""
+
+    items: list[tuple[ItemModel, Any, Stamp]]  # (item, what the format built, its stamp), original first
+    package: tuple[PackageModel, Any, Stamp] | None = None
+    stale: str | None = None  # why nothing is built: the original is older than the output already there
+
+
+def plan_for(item: ItemModel, doc: Document | None = None) -> Plan:
+    """How an item is versioned; ``doc`` for the original item, whose input may number its
+    versions or carry its own time (the rule against stale versions)."""
+    versioned = doc is not None and isinstance(doc.meta.version, int) and doc.meta.version > 0
+    as_of = item.content_modified or item.content_created  # the time the content speaks of
+    return Plan(
+        owned=item.owned,
+        base_version=item.base_version,
+        version_created=item.feed_version_created,
+        first_created=item.feed_first_created,
+        versioned=versioned,
+        modified=utc_datetime(as_of) if doc is not None and as_of else None,
+    )
+
+
+def settle_story(
+    story: Story,
+    doc: Document,
+    earlier: Mapping[str, Previous],
+    now: str,
+    *,
+    item: Callable[[ItemModel, Stamp, int | None], T],
+    package: Callable[[PackageModel, list[tuple[ItemModel, Stamp]], Stamp], P],
+    same: Callable[[Any, Previous], bool],
+) -> SettledStory:
+    """Settle every item of ``story`` (the original, then its translations, which link to the
+    original's version), then the package (which references every item's version), against
+    the ``earlier`` outputs by guid. ``item(model, stamp, source_version)`` and
+    ``package(model, [(item, stamp)], stamp)`` build what the format writes; ``same`` compares
+    a build with a previous output. A stale original builds nothing (``stale`` says why)."""
+    original = story.original
+    settled: list[tuple[ItemModel, Any, Stamp]] = []
+    for model_item in story.items:
+        is_original = model_item is original
+        source_version = None if is_original else settled[0][2].version
+        built, stamp, _ = settle(
+            plan_for(model_item, doc if is_original else None),
+            earlier.get(model_item.guid),
+            now,
+            lambda s, m=model_item, v=source_version: item(m, s, v),  # type: ignore[misc]
+            same,
+        )
+        if built is None or stamp is None:  # only the original, whose input carries a version or a time, can be
+            prev = earlier[model_item.guid]
+            why = f"version {model_item.base_version}" if doc.meta.version else "an earlier modification time"
+            return SettledStory(
+                [], None, f"{model_item.guid}: {why} is older than version {prev.version} already written; not written"
+            )
+        settled.append((model_item, built, stamp))
+    if story.package is None:
+        return SettledStory(settled)
+    pkg = story.package
+    stamps = [(m, s) for m, _, s in settled]
+    built, stamp, _ = settle(Plan(owned=True), earlier.get(pkg.guid), now, lambda s: package(pkg, stamps, s), same)
+    assert built is not None and stamp is not None  # a package is ours: never stale
+    return SettledStory(settled, (pkg, built, stamp))
