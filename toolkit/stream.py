@@ -18,6 +18,7 @@ from typing import IO, Any
 from .document import Document
 from .errors import DocumentFormatError, InputError
 from .inputs import read_record
+from .io.readers import MAX_INPUT_BYTES
 from .report import PARTIAL, RunReport
 from .text import json_dumps
 from .worker import Result, Worker
@@ -25,8 +26,8 @@ from .worker import Result, Worker
 RS = "\x1e"
 
 
-#: Longest input line accepted (the limit of every other input); a longer one is an error record.
-MAX_LINE_BYTES = 256 * 1024 * 1024
+#: Longest input line accepted: the limit of every other input; a longer one is an error record.
+MAX_LINE_BYTES = MAX_INPUT_BYTES
 
 
 def read_lines(
