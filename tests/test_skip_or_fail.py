@@ -103,3 +103,16 @@ def test_fail_fast_in_translate_stops_at_the_failure(tmp_path):
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert proc.returncode == 1 and len(out) == 1 and out[0]["translations"]["uz-Cyrl"]
     assert b"in.jsonl:2" in proc.stderr
+
+
+def test_convert_to_standard_output_through_the_stream_sink(tmp_path):
+    src = inputs(tmp_path, broken=True)
+    proc = run_toolkit("convert", src, "-o", "-", "-f", "txt")
+    records = proc.stdout.split(b"\x1e")
+    assert proc.returncode == 1 and records[0] == b""  # each output preceded by the record separator
+    assert [r.decode().splitlines()[0] for r in records[1:]] == ["Metro opens in Almaty", "Budget passes"]
+    err = proc.stderr.decode()
+    assert "3_broken.txt" in err and "4 documents, 2 ok, 1 failed, 1 skipped (1 empty-document)" in err
+    assert not (tmp_path / "-").exists() and not list(tmp_path.glob("failures.jsonl"))
+    refused = run_toolkit("convert", src, "-o", "-", "--jobs", "2")
+    assert refused.returncode == 2 and b"neither --resume nor --jobs" in refused.stderr

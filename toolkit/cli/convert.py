@@ -26,6 +26,16 @@ from .common import (
 
 #: Output format of `convert` unless told otherwise.
 DEFAULT_FORMAT = "newsml"
+RS = b"\x1e"
+
+
+def stdout_sink() -> Any:
+    """`-o -`: the outputs on standard output, each preceded by the record separator."""
+    import sys
+
+    from ..io.sinks import StreamSink
+
+    return StreamSink(sys.stdout.buffer, frame=lambda entry, out: RS)
 
 
 @click.command("convert")
@@ -36,7 +46,7 @@ DEFAULT_FORMAT = "newsml"
     "outdir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Output directory (created if missing).",
+    help="Output directory (created if missing); - for standard output.",
 )
 @format_option(DEFAULT_FORMAT)
 @click.option("--bundle", is_flag=True, help="newsml: one newsMessage per document holding its package and items.")
@@ -84,7 +94,12 @@ def command(
             raise ConfigError(f"--bundle applies to --format newsml only (not {fmt!r})")
         options["bundle"] = True
     reading_stdin(inputs)
-    meter = Progress(False if quiet() else progress)
+    output = OutputSpec(outdir, fmt, options)
+    if outdir == "-":  # standard output: a stream sink, each output preceded by 0x1E (as `stream --rs`)
+        if resume or jobs != 1:
+            raise ConfigError("-o - (standard output) takes neither --resume nor --jobs")
+        output = OutputSpec(None, fmt, options, sink=stdout_sink)
+    meter = Progress(False if quiet() or outdir == "-" else progress)
 
     def on_result(result: Any) -> None:
         meter.update(result.status)
@@ -98,13 +113,13 @@ def command(
         interrupted.append(128 + signum)
         raise KeyboardInterrupt
 
-    report = RunReport(outdir, allow_partial=allow_partial)
+    report = RunReport(None if outdir == "-" else outdir, allow_partial=allow_partial)
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         convert(
             inputs,
             config.pipeline_spec(),
-            OutputSpec(outdir, fmt, options),
+            output,
             jobs=jobs or cpus(),
             resume=resume,
             fail_fast=fail_fast,
