@@ -177,12 +177,9 @@ def input_digest(doc: Document) -> str:
     """A digest of what the input said (its text and everything read with it, not where it came
     from): two deliveries with one digest are the same input; a correction (another author, a
     new ``updated`` time, same body) has another digest."""
-    data = doc.to_dict()
-    for key in ("source", "warnings", "errors", "skipped", "encoding"):
-        data.pop(key, None)
-    raw = data.pop("raw", "")
-    h = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16)
-    h.update(json.dumps(data, sort_keys=True, ensure_ascii=True, default=str).encode("ascii"))
+    h = hashlib.blake2b(doc.raw.encode("utf-8", "surrogatepass"), digest_size=16)
+    said = (doc.id, doc.raw_format, doc.title, doc.lang, doc.meta, doc.paragraphs, doc.translations, doc.extra)
+    h.update(repr(said).encode("utf-8", "surrogatepass"))  # dataclass reprs: every field, in a fixed order
     return h.hexdigest()
 
 
@@ -401,12 +398,23 @@ class Worker:
         if not ready:
             return
         overlay: dict[str, bytes] = {}  # outputs rendered earlier in this batch: later versions build on them
+        asked: dict[str, bytes | None] = {}  # what the sink said of a name already (a format asks twice)
 
         def lookup(names: Sequence[str]) -> dict[str, bytes]:
-            found = {n: overlay[n] for n in names if n in overlay}
-            missing = [n for n in names if n not in found]
+            found: dict[str, bytes] = {}
+            missing = []
+            for name in names:
+                if name in overlay:
+                    found[name] = overlay[name]
+                elif name not in asked:
+                    missing.append(name)
+                elif (known := asked[name]) is not None:
+                    found[name] = known
             if missing:
-                found.update(sink.lookup(missing))
+                answer = sink.lookup(missing)
+                for name in missing:
+                    asked[name] = answer.get(name)
+                found.update(answer)
             return found
 
         with sink.lock(set(keys.values())):

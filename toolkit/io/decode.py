@@ -389,6 +389,8 @@ def _decode_utf16(data: bytes, name: str) -> Decoded | None:
 def repeated_character(text: str) -> str | None:
     """The character ``text`` is made of, white space aside, when it is one character repeated
     (``-----``, ``00000``, ``ÿÿÿÿ``; a letter from three times on): such a text is not a document."""
+    if len({ch for ch in text[:64] if not ch.isspace()}) > 1:
+        return None  # the usual case, decided on the first characters
     head = set(text[:4096])
     if len(head) > 8:
         return None
