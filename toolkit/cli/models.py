@@ -25,9 +25,11 @@ def command() -> None:
 
 
 def _register_more() -> None:
-    from . import models_get
+    from .models_catalog import catalog, evaluate
+    from .models_get import convert, fetch
 
-    models_get.register(command)
+    for cmd in (catalog, fetch, convert, evaluate):
+        command.add_command(cmd)
 
 
 _register_more()

@@ -63,13 +63,6 @@ def _bar(enabled: bool | None):  # type: ignore[no-untyped-def]
     return factory
 
 
-def register(group: click.Group) -> None:
-    from .models_catalog import catalog, evaluate
-
-    for cmd in (catalog, fetch, convert, evaluate):
-        group.add_command(cmd)
-
-
 @click.command("fetch")
 @click.argument("what", metavar="NAME|URL")
 @click.option("--accept-license", is_flag=True, help="Accept a licence that restricts use (e.g. non-commercial).")
