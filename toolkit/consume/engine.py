@@ -290,6 +290,9 @@ class Consumer:
             batch = self._replay(batch, done, records)
         tries: dict[str, int] = {}
         queue = [batch] if batch else []  # the batch, then each message to try again, alone
+        start = getattr(self.source, "start", None)
+        if start is not None and batch:  # counted as a delivery from now on (Kafka's ledger)
+            start([msg for msg, _ in batch])
         backoff = 0.5
         while queue:
             group = queue[0]

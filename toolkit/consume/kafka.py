@@ -186,8 +186,16 @@ class KafkaSource:
             self._outstanding.setdefault(partition, set()).add(offset)
             self._next[partition] = max(self._next.get(partition, 0), offset + 1)
         for partition, msgs in by_part.items():
-            self.ledger.start(msgs, self._part(partition))
+            self.ledger.peek(msgs, self._part(partition))
         return messages
+
+    def start(self, messages: Sequence[Message]) -> None:
+        """Record in the ledger that these messages are being processed now."""
+        by_part: dict[int, list[Message]] = {}
+        for msg in messages:
+            by_part.setdefault(msg.handle[0], []).append(msg)
+        for partition, msgs in by_part.items():
+            self.ledger.start(msgs, self._part(partition))
 
     def publishes(self, publisher: Any, outbox: Outbox | None) -> bool:
         return False

@@ -234,16 +234,20 @@ class RedisSource:
                 self._own_pending = False
             out.extend(self._with_counts(entries))
         now = time.monotonic()
-        if len(out) < max_messages and now - self._last_claim >= min(self.claim_idle / 4, 5.0):
-            self._last_claim = now
+        if not out and now - self._last_claim >= min(self.claim_idle / 4, 5.0):
+            # one entry at a time: each claim counts a delivery, so the entries waiting behind
+            # one that crashes every consumer are not counted with it; claim again at once
+            # while there are some
             reply = self.client.xautoclaim(
                 self.stream,
                 self.group,
                 self.consumer,
                 min_idle_time=int(self.claim_idle * 1000),
                 start_id="0-0",
-                count=max_messages - len(out),
+                count=1,
             )
+            if not reply[1]:
+                self._last_claim = now
             claimed = [e for e in reply[1] if e[1]]
             gone = [e[0] for e in reply[1] if not e[1]] + list(reply[2] if len(reply) > 2 else [])
             if gone:  # entries deleted from the stream while pending: nothing left to process

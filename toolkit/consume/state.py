@@ -198,9 +198,12 @@ class OutboxSink:
 
 
 class Ledger(Protocol):
+    def peek(self, messages: Sequence[Message], part: str) -> None:
+        """Set each message's ``deliveries``: 1 + the times it was started and not finished."""
+
     def start(self, messages: Sequence[Message], part: str) -> None:
-        """Record that these messages (of one partition) are being processed, and set each
-        one's ``deliveries`` (1 + earlier unfinished starts)."""
+        """Record that these messages (of one partition) are being processed now (only the
+        messages of the batch at hand: a message waiting behind a crashing one is not counted)."""
 
     def finish(self, origins: Iterable[str], part: str) -> None: ...
 
@@ -247,11 +250,15 @@ class FolderLedger:
         finally:
             os.close(fd)
 
-    def start(self, messages: Sequence[Message], part: str) -> None:
+    def peek(self, messages: Sequence[Message], part: str) -> None:
         counts = self._load(part)
         for msg in messages:
             msg.deliveries = counts.get(msg.origin, 0) + 1
-            counts[msg.origin] = msg.deliveries
+
+    def start(self, messages: Sequence[Message], part: str) -> None:
+        counts = self._load(part)
+        for msg in messages:
+            counts[msg.origin] = counts.get(msg.origin, 0) + 1
         self._append(part, "".join(f"+ {m.origin}\n" for m in messages), sync=True)
 
     def finish(self, origins: Iterable[str], part: str) -> None:
@@ -274,14 +281,18 @@ class RedisLedger:
         self.client = client
         self.key = key
 
+    def peek(self, messages: Sequence[Message], part: str) -> None:
+        if messages:
+            counts = self.client.hmget(self.key, [m.origin for m in messages])
+            for msg, count in zip(messages, counts, strict=True):
+                msg.deliveries = int(count or 0) + 1
+
     def start(self, messages: Sequence[Message], part: str) -> None:
-        if not messages:
-            return
-        pipe = self.client.pipeline(transaction=False)
-        for msg in messages:
-            pipe.hincrby(self.key, msg.origin, 1)
-        for msg, count in zip(messages, pipe.execute(), strict=True):
-            msg.deliveries = int(count)
+        if messages:
+            pipe = self.client.pipeline(transaction=False)
+            for msg in messages:
+                pipe.hincrby(self.key, msg.origin, 1)
+            pipe.execute()
 
     def finish(self, origins: Iterable[str], part: str) -> None:
         origins = list(origins)
