@@ -170,6 +170,7 @@ class Consumer:
         self._last_health = 0
         self._joint = bool(publisher is not None and source.publishes(publisher, outbox))
         self._key_cache: dict[str, set[str]] = {}
+        self._lag_at = 0.0
 
     # -- the service loop -----------------------------------------------------------------------
 
@@ -193,9 +194,10 @@ class Consumer:
                 self.handle(messages)
                 idle_since = time.monotonic()
                 if self.health_every and self.stats.documents - self._last_health >= self.health_every:
-                    self._update_lag()
+                    self._update_lag(every=0)
                     self.health()
         finally:
+            self._update_lag(every=0)
             try:
                 self.source.close()
             finally:
@@ -464,7 +466,12 @@ class Consumer:
         if self.metrics is not None and n:
             self.metrics.inc(name, n)
 
-    def _update_lag(self) -> None:
+    def _update_lag(self, *, every: float = 1.0) -> None:
+        """Ask the broker for the lag (at most once a second: it costs a round trip or more)."""
+        now = time.monotonic()
+        if now - self._lag_at < every:
+            return
+        self._lag_at = now
         try:
             self.stats.lag = self.source.lag()
         except Exception:

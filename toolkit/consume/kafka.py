@@ -128,7 +128,7 @@ class KafkaSource:
                 "isolation.level": "read_committed",
                 "session.timeout.ms": session_ms,
                 "heartbeat.interval.ms": max(100, min(3000, session_ms // 10)),
-                "fetch.wait.max.ms": 100,
+                "fetch.wait.max.ms": 50,
                 "queued.max.messages.kbytes": 16384,  # prefetch at most 16 MiB: back-pressure
             }
         )
