@@ -132,10 +132,11 @@ def throughput(bus, kind: str, items, work: Path, config: Path, round_: int) -> 
     source = bus.source(name)
     bus.produce(name, [(i.key, i.data) for i in items])
     out = work / f"out-{kind}-{round_}"
-    cmd = consume_cmd(source, "bench", out, config, "--batch-size", "64", "--batch-ms", "50")
+    group = f"bench-{round_}"
+    cmd = consume_cmd(source, group, out, config, "--batch-size", "64", "--batch-ms", "50")
     start = time.perf_counter()
     procs = start_consumers(cmd, [work / f"{kind}-tp-{n}.log" for n in range(2)])
-    wait(bus, name, "bench", len(items), 600)
+    wait(bus, name, group, len(items), 600)
     seconds = time.perf_counter() - start
     stop(procs)
     return seconds

@@ -301,13 +301,13 @@ class Consumer:
             outcome = self._process(group)
             if outcome is None:  # the output is down: nothing counted, try again after a pause
                 if self._sleep(backoff) and self.stop_event.is_set():
+                    if self.sink is not None:
+                        self.sink.take()
                     return  # stopping: the batch is left unacknowledged (delivered again later)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             queue.pop(0)
-            results, taken = outcome
-            records.extend(taken)
-            for (msg, _docs), msg_results in zip(group, results, strict=True):
+            for (msg, _docs), msg_results in zip(group, outcome, strict=True):
                 failed = [r for r in msg_results if r.status == "failed"]
                 if not failed:
                     done.append(msg)
@@ -328,6 +328,8 @@ class Consumer:
                     extra={"event": "retry", "origin": msg.origin, "code": first.code},
                 )
                 queue.append([(msg, read_message(msg, self.read_options))])
+        if self.sink is not None:  # what the batch's messages publish (one record per message)
+            records.extend(self.sink.take())
         self._finish(done, dead, records, results_of)
 
     def _replay(
@@ -363,11 +365,9 @@ class Consumer:
             self.outbox.delete(stale)
         return keep
 
-    def _process(
-        self, batch: list[tuple[Message, list[Document]]]
-    ) -> tuple[list[list[Result]], list[OutboxRecord]] | None:
-        """Results per message, and the outbox records written; None when nothing could be
-        written (every document failed in the sink, or the sink raised)."""
+    def _process(self, batch: list[tuple[Message, list[Document]]]) -> list[list[Result]] | None:
+        """Results per message; None when nothing could be written (every document failed in
+        the sink, or the sink raised)."""
         docs = [doc for _, msg_docs in batch for doc in msg_docs]
         if self.sink is not None:
             self.sink.origins = {doc.id: msg.origin for msg, msg_docs in batch for doc in msg_docs}
@@ -375,10 +375,7 @@ class Consumer:
             results = self.worker.process_documents(docs)
         except Exception as exc:  # the sink or a lock failed (a store that is down): no document's fault
             log.error("batch not written: %s", exc, extra={"event": "output-down", "error": str(exc)})
-            if self.sink is not None:
-                self.sink.take()
             return None
-        taken = self.sink.take() if self.sink is not None else []
         written = [r for r in results if r.status != "skipped" or r.code not in IDEMPOTENT]
         if written and all(r.status == "failed" and r.processor == "write" for r in written):
             log.error(
@@ -391,7 +388,7 @@ class Consumer:
         it = iter(results)
         for _, msg_docs in batch:
             out.append([next(it) for _ in msg_docs])
-        return out, taken
+        return out
 
     def _finish(
         self,

@@ -139,7 +139,7 @@ class OutboxSink:
         self.inner = inner
         self.outbox = outbox
         self.origins: dict[str, str] = {}
-        self._taken: list[OutboxRecord] = []
+        self._taken: dict[str, OutboxRecord] = {}  # origin -> what it publishes, since the last take()
 
     @property
     def returns_data(self) -> bool:  # type: ignore[override]
@@ -178,7 +178,14 @@ class OutboxSink:
             record.messages.extend(
                 Outgoing(entry.story, f.data, output_headers(entry.story, f)) for f in entry.files if f.changed
             )
-        todo = [r for r in records.values() if r.messages]
+        todo = []
+        for record in records.values():
+            if not record.messages:
+                continue
+            earlier = self._taken.get(record.origin)  # the same message written again (a retry)
+            if earlier is not None:
+                record = OutboxRecord(record.origin, earlier.docs + record.docs, earlier.messages + record.messages)
+            todo.append(record)
         try:
             self.outbox.put(todo)
         except Exception as exc:  # the outbox is down: nothing is written, the batch is tried again
@@ -186,11 +193,14 @@ class OutboxSink:
             return [error] * len(entries)
         results = self.inner.write_batch(entries)
         failed = {e.doc_id for e, r in zip(entries, results, strict=True) if r is not None}
-        self._taken.extend(r for r in todo if not any(doc_id in failed for doc_id, _ in r.docs))
+        for record in todo:
+            if not any(doc_id in failed for doc_id, _ in record.docs):
+                self._taken[record.origin] = record
         return results
 
     def take(self) -> list[OutboxRecord]:
-        taken, self._taken = self._taken, []
+        """The records written since the last call (one per input message)."""
+        taken, self._taken = list(self._taken.values()), {}
         return taken
 
 
