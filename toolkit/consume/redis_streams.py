@@ -82,12 +82,16 @@ end
 if #spec.acks > 0 then redis.call('XACK', KEYS[1], spec.group, unpack(spec.acks)) end
 return published
 """
+# KEYS: the marks hash, then one lock per story; ARGV: token, ttl (ms), then the stories.
+# Returns false while a lock is held by another consumer, else the stories' marks.
 _ACQUIRE = """
-for i, k in ipairs(KEYS) do
-  if redis.call('EXISTS', k) == 1 then return 0 end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return false end
 end
-for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[1], 'PX', ARGV[2]) end
-return 1
+for i = 2, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2]) end
+local marks = {}
+for i = 3, #ARGV do marks[#marks + 1] = redis.call('HGET', KEYS[1], ARGV[i]) or '' end
+return marks
 """
 _RELEASE = """
 for i, k in ipairs(KEYS) do
@@ -286,18 +290,18 @@ class RedisSource:
         locks = [f"{self.stream}:{self.group}:lock:{k}" for k in keys]
         token = uuid.uuid4().hex
         delay = 0.002
-        while not self._acquire(keys=locks, args=[token, int(self.claim_idle * 1000)]):
+        while (
+            found := self._acquire(keys=[self.marks, *locks], args=[token, int(self.claim_idle * 1000), *keys])
+        ) is None:
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
         try:
-            marks = dict(zip(keys, self.client.hmget(self.marks, keys), strict=True))
+            marks = {k: m.decode() for k, m in zip(keys, found, strict=True) if m}
             stale: set[str] = set()
             for msg, ks in items:
                 self._order[msg.origin] = ks
-                for k in ks:
-                    mark = marks.get(k)
-                    if mark is not None and _older(msg.handle, mark.decode()):
-                        stale.add(msg.origin)
+                if any(k in marks and _older(msg.handle, marks[k]) for k in ks):
+                    stale.add(msg.origin)
             yield stale
         finally:
             for msg, _ in items:
