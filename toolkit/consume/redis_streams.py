@@ -46,9 +46,9 @@ log = logging.getLogger("toolkit.consume")
 
 DATA_FIELDS = (b"data", b"value", b"body")
 
-# KEYS: input stream, dead letters, outbox hash, output stream, marks hash
+# KEYS: input stream, dead letters, outbox hash, output stream, marks hash, then story locks to release
 # ARGV[1]: {"group", "acks": [id], "dead": [fields], "records": [{"origin", "messages": [fields]}],
-#           "marks": [[story, id]]}; a field list is [[name, index of its value in ARGV]]
+#           "marks": [[story, id]], "token"}; a field list is [[name, index of its value in ARGV]]
 _FINISH = """
 local spec = cjson.decode(ARGV[1])
 local function xadd(key, fields)
@@ -80,6 +80,9 @@ for _, m in ipairs(spec.marks) do
   if (not current) or newer(m[2], current) then redis.call('HSET', KEYS[5], m[1], m[2]) end
 end
 if #spec.acks > 0 then redis.call('XACK', KEYS[1], spec.group, unpack(spec.acks)) end
+for i = 6, #KEYS do
+  if redis.call('GET', KEYS[i]) == spec.token then redis.call('DEL', KEYS[i]) end
+end
 return published
 """
 # KEYS: the marks hash, then one lock per story; ARGV: token, ttl (ms), then the stories.
@@ -179,6 +182,7 @@ class RedisSource:
         self._order: dict[str, set[str]] = {}  # origin -> story keys (for the marks)
         self._publisher: RedisPublisher | None = None  # publishing in the acknowledging script
         self._outbox_key: str | None = None
+        self._held: tuple[list[str], str] | None = None  # the story locks of the batch at hand, and their token
         try:
             client.xgroup_create(stream, group, id="0", mkstream=True)
         except Exception as exc:
@@ -295,6 +299,7 @@ class RedisSource:
         ) is None:
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
+        self._held = (locks, token)
         try:
             marks = {k: m.decode() for k, m in zip(keys, found, strict=True) if m}
             stale: set[str] = set()
@@ -306,8 +311,10 @@ class RedisSource:
         finally:
             for msg, _ in items:
                 self._order.pop(msg.origin, None)
-            with contextlib.suppress(Exception):
-                self._release(keys=locks, args=[token])
+            if self._held is not None:  # not released by finish(): the batch was left undone
+                self._held = None
+                with contextlib.suppress(Exception):
+                    self._release(keys=locks, args=[token])
 
     # -- finishing ------------------------------------------------------------------------------
 
@@ -346,8 +353,9 @@ class RedisSource:
                 for r in records
             ],
             "marks": [[k, m.handle] for m in done for k in sorted(self._order.get(m.origin, ()))],
+            "token": self._held[1] if self._held else "",
         }
-        if not (spec["acks"] or spec["records"]):
+        if not (spec["acks"] or spec["records"] or self._held):
             return
         publisher = self._publisher
         keys = [
@@ -356,8 +364,10 @@ class RedisSource:
             self._outbox_key or f"{self.stream}:none",
             publisher.stream if publisher is not None else f"{self.stream}:none",
             self.marks,
+            *(self._held[0] if self._held else ()),
         ]
         self._finish_script(keys=keys, args=[json.dumps(spec), *values])
+        self._held = None  # the locks went with the acknowledgement
 
     def lag(self) -> int | None:
         for group in self.client.xinfo_groups(self.stream):
