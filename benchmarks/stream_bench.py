@@ -104,6 +104,33 @@ class Redis:
         return delivered - int(groups[group]["pending"])
 
 
+class Sampler:
+    """Counts progress every 20 ms in a thread: the steady rate runs from the first item done
+    to the last (process start-up and, for Kafka, the group join left out)."""
+
+    def __init__(self, count) -> None:
+        import threading
+
+        self.count = count
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.perf_counter(), self.count()))
+            self._stop.wait(0.02)
+
+    def rate(self, total: int) -> float:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append((time.perf_counter(), total))
+        first = next((t, n) for t, n in self.samples if n > 0)
+        last = next(t for t, n in self.samples if n >= total)
+        return (total - first[1]) / max(last - first[0], 1e-9)
+
+
 def wait(bus, name: str, group: str, total: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while bus.finished(name, group) < total:
@@ -127,7 +154,7 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
         p.wait(60)
 
 
-def throughput(bus, kind: str, items, work: Path, config: Path, round_: int) -> float:
+def throughput(bus, kind: str, items, work: Path, config: Path, round_: int) -> tuple[float, float]:
     name = f"tp-{kind}-{round_}"
     source = bus.source(name)
     bus.produce(name, [(i.key, i.data) for i in items])
@@ -136,10 +163,12 @@ def throughput(bus, kind: str, items, work: Path, config: Path, round_: int) -> 
     cmd = consume_cmd(source, group, out, config, "--batch-size", "64", "--batch-ms", "50")
     start = time.perf_counter()
     procs = start_consumers(cmd, [work / f"{kind}-tp-{n}.log" for n in range(2)])
+    sampler = Sampler(lambda: bus.finished(name, group))
     wait(bus, name, group, len(items), 600)
     seconds = time.perf_counter() - start
+    steady = sampler.rate(len(items))
     stop(procs)
-    return seconds
+    return seconds, steady
 
 
 def latency(bus, kind: str, items, work: Path, config: Path, rate: float) -> list[float]:
@@ -187,18 +216,25 @@ def main() -> None:
             (inbox / item.name).write_bytes(item.data)
         lat_items = make_items(int(args.rate * args.seconds) + 1, seed=99)
         times: dict[str, list[float]] = {"convert": [], "kafka": [], "redis": []}
+        steady: dict[str, list[float]] = {"convert": [], "kafka": [], "redis": []}
         latencies: dict[str, list[float]] = {}
         with testing.running("kafka", work / "kafka") as kb, testing.running("redis", work / "redis") as rb:
             buses = {"kafka": Kafka(kb), "redis": Redis(rb)}
             for round_ in range(args.repeat):  # interleaved: a noisy minute hits every contender
+                target = work / f"convert-{round_}"
+                target.mkdir()
+                sampler = Sampler(lambda t=target: sum(1 for _ in t.glob("*.package.xml")))
                 start = time.perf_counter()
                 subprocess.run(
-                    [sys.executable, "-m", "toolkit", "convert", str(inbox), "-o", str(work / f"convert-{round_}"),
+                    [sys.executable, "-m", "toolkit", "convert", str(inbox), "-o", str(target),
                      "--jobs", "2", "-c", str(config), "-q"], check=True,
                 )  # fmt: skip
                 times["convert"].append(time.perf_counter() - start)
+                steady["convert"].append(sampler.rate(len(items)))
                 for kind, bus in buses.items():
-                    times[kind].append(throughput(bus, kind, items, work, config, round_))
+                    seconds, rate = throughput(bus, kind, items, work, config, round_)
+                    times[kind].append(seconds)
+                    steady[kind].append(rate)
                     want = {p.name: p.read_bytes() for p in (work / f"convert-{round_}").glob("*.xml")}
                     got = {p.name: p.read_bytes() for p in (work / f"out-{kind}-{round_}").glob("*.xml")}
                     assert got == want, f"{kind}: the outputs differ from convert's"
@@ -210,14 +246,25 @@ def main() -> None:
             for kind, bus in buses.items():
                 latencies[kind] = latency(bus, kind, lat_items, work, config, args.rate)
         convert_s = statistics.median(times["convert"])
+        convert_r = statistics.median(steady["convert"])
         print(f"\n{args.items} items (ninjs, NewsML-G2, RSS, JSON records), clean + langid + NewsML-G2, pinned clock;")
         print(f"median of {args.repeat} interleaved rounds; outputs checked equal to convert's in every round")
-        print(f"{'run':32} {'seconds':>8} {'items/s':>8} {'vs convert':>10}  per round")
+        print("whole run: start of the processes to the last item (consume: start-up and group join included)")
+        print("steady: from the first item done to the last, items/s")
+        print(
+            f"{'run':28} {'seconds':>7} {'items/s':>8} {'vs convert':>10} {'steady':>8} {'vs convert':>10}  per round"
+        )
         for label, kind in (("toolkit convert --jobs 2", "convert"), ("consume kafka, 2 consumers", "kafka"),
                             ("consume redis, 2 consumers", "redis")):  # fmt: skip
-            seconds = statistics.median(times[kind])
-            rounds = " ".join(f"{c / t:.2f}x" for c, t in zip(times["convert"], times[kind], strict=True))
-            print(f"{label:32} {seconds:8.2f} {args.items / seconds:8.1f} {convert_s / seconds:9.2f}x  {rounds}")
+            seconds, rate = statistics.median(times[kind]), statistics.median(steady[kind])
+            rounds = " ".join(
+                f"{c / t:.2f}/{r / cr:.2f}"
+                for c, t, r, cr in zip(times["convert"], times[kind], steady[kind], steady["convert"], strict=True)
+            )
+            print(
+                f"{label:28} {seconds:7.2f} {args.items / seconds:8.1f} {convert_s / seconds:9.2f}x "
+                f"{rate:8.1f} {rate / convert_r:9.2f}x  {rounds}"
+            )
         print(
             f"\nlatency, produce -> outputs durable and acknowledged, {args.rate:.0f} items/s for {args.seconds:.0f} s:"
         )
