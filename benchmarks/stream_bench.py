@@ -174,12 +174,13 @@ def throughput(bus, kind: str, items, work: Path, config: Path, round_: int) -> 
     cmd = consume_cmd(source, group, out, config, "--batch-size", "64", "--batch-ms", "50")
     start = time.perf_counter()
     procs = start_consumers(cmd, [work / f"{kind}-tp-{n}.log" for n in range(2)])
-    sampler = Sampler(lambda: bus.finished(name, group))
-    wait(bus, name, group, len(items), 600)
-    seconds = time.perf_counter() - start
-    steady = sampler.rate(len(items))
-    stop(procs)
-    return seconds, steady
+    try:
+        sampler = Sampler(lambda: bus.finished(name, group))
+        wait(bus, name, group, len(items), 600)
+        seconds = time.perf_counter() - start
+        return seconds, sampler.rate(len(items))
+    finally:
+        stop(procs)
 
 
 def latency(bus, kind: str, items, work: Path, config: Path, rate: float) -> list[float]:
@@ -188,12 +189,14 @@ def latency(bus, kind: str, items, work: Path, config: Path, rate: float) -> lis
     cmd = consume_cmd(source, "lat", work / f"lat-{kind}", config, "--batch-ms", "20", "--log-format", "json", "-vv")
     logs = [work / f"{kind}-lat-{n}.log" for n in range(2)]
     procs = start_consumers(cmd, logs)
-    bus.produce(name, [("warm-up", items[0].data)])  # both consumers up and in the group
-    wait(bus, name, "lat", 1, 120)
-    time.sleep(8 if kind == "kafka" else 1)  # the second consumer has joined: partitions shared
-    bus.produce(name, [(i.key, i.data) for i in items[1:]], rate=rate)
-    wait(bus, name, "lat", len(items), 300)
-    stop(procs)
+    try:
+        bus.produce(name, [("warm-up", items[0].data)])  # both consumers up and in the group
+        wait(bus, name, "lat", 1, 120)
+        time.sleep(8 if kind == "kafka" else 1)  # the second consumer has joined: partitions shared
+        bus.produce(name, [(i.key, i.data) for i in items[1:]], rate=rate)
+        wait(bus, name, "lat", len(items), 300)
+    finally:
+        stop(procs)
     values = []
     for log in logs:
         for line in log.read_text("utf-8", "replace").splitlines():
