@@ -218,6 +218,19 @@ run()
 '''
 
 
+#: Every consumer process started by a test (the tests' autouse fixture ends those still running).
+STARTED: list[subprocess.Popen[bytes]] = []
+
+
+def reap() -> None:
+    """End the consumer processes a test left running (it failed before stopping them)."""
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 class Consumer:
     """A `toolkit consume` process (``crashable``: with the ``crash`` processor registered)."""
 
@@ -234,6 +247,7 @@ class Consumer:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         with open(self.log, "ab") as fh:
             self.proc = subprocess.Popen([*cmd, "consume", *self.args], stdout=fh, stderr=fh, env=env, cwd=ROOT)
+        STARTED.append(self.proc)
         return self
 
     def alive(self) -> bool:

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -17,7 +16,7 @@ from toolkit.consume.messages import Message, output_headers, read_message
 from toolkit.formats import OutputFile
 
 from .conftest import ROOT, run_toolkit
-from .consume_support import Consumer, make_items, wait_for
+from .consume_support import Consumer, make_items, reap, wait_for
 
 ATOM_ENTRY = (
     b'<entry xmlns="http://www.w3.org/2005/Atom"><id>tag:wire.example,2024:7</id><title>Harbour opens</title>'
@@ -28,6 +27,12 @@ RSS_ITEM = (
     b"<item><guid>wire-8</guid><title>Bridge closed</title><description>The old bridge closed for repairs on "
     b"Tuesday, the mayor announced.</description></item>"
 )
+
+
+@pytest.fixture(autouse=True)
+def _no_consumer_left():
+    yield
+    reap()
 
 
 def read(value: bytes, **headers: bytes):
@@ -179,10 +184,10 @@ def test_prometheus_counters_and_health_line(tmp_path, redis_server):
             if line.startswith("toolkit_consume_") and " " in line
         }
 
-    wait_for(lambda: scrape().get("toolkit_consume_consumed_total") == 22, 60, "22 messages counted")
-    time.sleep(0.5)
+    done = ("toolkit_consume_ok_total", "toolkit_consume_dead_lettered_total")
+    wait_for(lambda: tuple(scrape().get(n) for n in done) == (20, 2), 90, "22 messages finished")
     metrics = scrape()
-    assert metrics["toolkit_consume_ok_total"] == 20
+    assert metrics["toolkit_consume_consumed_total"] == 22
     assert metrics["toolkit_consume_failed_total"] == 2
     assert metrics["toolkit_consume_dead_lettered_total"] == 2
     wait_for(lambda: scrape().get("toolkit_consume_lag") == 0, 30, "lag 0")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .consume_support import Consumer, make_items, outputs, reference, wait_for, write_config
+from .consume_support import Consumer, make_items, outputs, reap, reference, wait_for, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +23,12 @@ else:
     ck = pytest.importorskip("confluent_kafka")
 
 from toolkit.consume import testing as brokers  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_consumer_left():
+    yield
+    reap()
 
 
 def _need(kind: str) -> None:
