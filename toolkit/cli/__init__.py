@@ -49,9 +49,9 @@ def run() -> None:
 
 
 def _register() -> None:
-    from . import clean, convert, detect, models, processors, stream, translate, validate, watch
+    from . import clean, consume, convert, detect, models, processors, stream, translate, validate, watch
 
-    for module in (convert, clean, detect, processors, translate, models, watch, stream, validate):
+    for module in (convert, clean, detect, processors, translate, models, watch, stream, consume, validate):
         main.add_command(module.command)
 
 
