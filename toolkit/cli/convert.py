@@ -41,6 +41,13 @@ DEFAULT_FORMAT = "newsml"
 @click.option("--bundle", is_flag=True, help="newsml: one newsMessage per document holding its package and items.")
 @pipeline_options()
 @jobs_option
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="local:N|tcp://HOST:PORT",
+    help="Run on a Dask cluster: N worker processes here, or an existing scheduler "
+    "(pip install 'toolkit[dask]'). INPUT and -o may then be fsspec URLs (s3://, gs://, ...).",
+)
 @partial_option
 @click.option("--resume", is_flag=True, help="Skip documents whose outputs are already complete.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first document that fails (runs in one process).")
@@ -55,6 +62,7 @@ def command(
     bundle: bool,
     config: Any,
     jobs: int,
+    dask_address: str | None,
     allow_partial: bool,
     resume: bool,
     fail_fast: bool,
@@ -72,6 +80,7 @@ def command(
     interrupted (`--resume` finishes the job).
     """
     from ..batch import convert
+    from ..io.objectstore import is_url
     from ..report import RunReport
     from ..worker import OutputSpec
     from .common import cpus
@@ -98,13 +107,20 @@ def command(
         raise KeyboardInterrupt
 
     report = RunReport(outdir, allow_partial=allow_partial)
+    engine: dict[str, Any] = {"jobs": jobs or cpus()}
+    if dask_address:
+        from ..dask_engine import convert
+
+        engine = {"dask": dask_address}
+    elif any(is_url(i) for i in (*inputs, outdir)):
+        raise ConfigError("URL inputs and outputs (s3://, memory://, ...) need --dask (local:N runs on this machine)")
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         convert(
             inputs,
             config.pipeline_spec(),
             OutputSpec(outdir, fmt, options),
-            jobs=jobs or cpus(),
+            **engine,
             resume=resume,
             fail_fast=fail_fast,
             read_options=read_options,
