@@ -356,3 +356,76 @@ def test_source_items_travel_as_names(tmp_path):
     src = corpus(tmp_path, n=2)
     batched = list(dask_engine.batches(iter_sources([str(src)]), 64, ReadOptions(), RunReport()))
     assert batched[0][0] == [Source(str(p), str(p), walked=True) for p in sorted(src.glob("*.txt"))]
+
+
+# -- the README's cluster examples, as written ---------------------------------------------------------
+
+
+def readme_block(name: str) -> list[str]:
+    from .test_readme import README
+
+    block = README.split(f"<!-- example:{name} -->\n```bash\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def as_args(line: str, cwd) -> list[str]:
+    """A README command line as argv: `toolkit` and `dask` run from this interpreter, $PWD is ``cwd``."""
+    words = line.rstrip(" &").replace("$PWD", str(cwd)).split()
+    program = {"toolkit": [sys.executable, "-m", "toolkit"], "dask": [sys.executable, "-m", "dask"]}[words[0]]
+    return program + words[1:]
+
+
+def test_readme_local_cluster_examples_run_as_written(tmp_path):
+    import shutil
+    import subprocess
+
+    from .conftest import SAMPLES
+
+    shutil.copytree(SAMPLES, tmp_path / "samples")
+    outputs = []
+    for line in readme_block("dask-local"):
+        proc = subprocess.run(as_args(line, tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=180)
+        assert proc.returncode == 0, (line, proc.stderr[-2000:])
+        outputs.append(proc.stderr.splitlines()[-1])
+    assert "already done" in outputs[1] and " 0 failed" in outputs[0]
+    assert set(tree(tmp_path / "out-cluster")) == set(tree(tmp_path / "out-urls"))  # clock not pinned
+
+
+def test_readme_existing_scheduler_example_runs_as_written(tmp_path):
+    """`dask scheduler`, `dask worker`, then `convert --dask tcp://...` (on a free port here)."""
+    import shutil
+    import socket
+    import subprocess
+
+    from .conftest import SAMPLES
+
+    shutil.copytree(SAMPLES, tmp_path / "samples")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    lines = [line.replace("8786", port) for line in readme_block("dask-scheduler")]
+    services = []
+    try:
+        for line in lines[:2]:
+            args = as_args(line, tmp_path)
+            if args[3:4] == ["scheduler"]:
+                args += ["--dashboard-address", "127.0.0.1:0"]
+            services.append(subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(f"tcp://127.0.0.1:{port}", timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        proc = subprocess.run(as_args(lines[2], tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    finally:
+        for service in reversed(services):
+            service.terminate()
+        for service in services:
+            try:
+                service.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                service.kill()
+                service.wait()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    reference = tmp_path / "ref"
+    local_convert([str(tmp_path / "samples")], PipelineSpec.from_names(["clean", "langid"]), OutputSpec(str(reference)))
+    assert set(tree(tmp_path / "out-cluster")) == set(tree(reference))
