@@ -65,7 +65,7 @@ from .text import json_dumps
 from .worker import ItemVersion, OutputSpec, Result, Worker
 
 #: Batches in one shard, at most.
-SHARD_BATCHES = 4
+SHARD_BATCHES = 2
 #: Input bytes in one shard, at most (a shard holds at least one batch).
 SHARD_BYTES = 16 << 20
 #: Scheduler setting of the clusters started here: a shard whose worker died is run again
