@@ -325,6 +325,8 @@ def test_cli_usage_errors(tmp_path, cli):
     assert result.exit_code == 2 and "--fail-fast" in result.output
     result = cli("convert", src, "-o", tmp_path / "o", "--dask", "local:zero")
     assert result.exit_code == 2 and "local:N" in result.output
+    result = cli("convert", src, "-o", tmp_path / "o", "--dask", "local:2", "--jobs", "2")
+    assert result.exit_code == 2 and "--jobs" in result.output
     result = cli("convert", src, "-o", "memory://out")
     assert result.exit_code == 2 and "need --dask" in result.output
 

@@ -348,13 +348,21 @@ class ToolkitPlugin(_worker_plugin_base()):  # type: ignore[misc]
         state["_lock"] = None
         return state
 
-    def setup(self, worker: Any) -> None:
+    async def setup(self, worker: Any) -> None:
+        """Register what the client registered, then set the toolkit up (models loaded) in a
+        thread, so that the Dask worker goes on answering the scheduler meanwhile."""
+        import asyncio
+
         for kind, name, factory in self.registered:
             (PROCESSORS if kind == "processor" else FORMATS).register(name, factory)
         if self._lock is None:
             self._lock = threading.Lock()
         state = getattr(worker, "state", None)
         cpus = self.cpus or getattr(state, "nthreads", None) or getattr(worker, "nthreads", None) or 1
+        await asyncio.get_running_loop().run_in_executor(None, self._setup, cpus)
+
+    def _setup(self, cpus: int) -> None:
+        assert self._lock is not None
         with self._lock:
             self.worker.setup(cpus=cpus)
 
@@ -554,6 +562,8 @@ class DaskRun:
         for part in task.parts:
             if part.results is None:
                 self._submit(part, pending)
+        if not task.parts:
+            task.results = []
 
     def _split(self, item: Item) -> list[Item]:
         """An input that can be run alone (a run of JSONL records becomes its documents)."""
@@ -653,7 +663,11 @@ def connect(address: str) -> Iterator[tuple[Any, int | None]]:
         raise ConfigError(f"--dask needs Dask: {INSTALL_HINT}") from None
     if kind == "local":
         n = count or available_cpus()
-        with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
+        settings = {
+            "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
+            "distributed.worker.profile.enabled": False,  # feeds only the dashboard, which is off
+        }
+        with dask.config.set(settings):
             cluster = LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
@@ -670,8 +684,8 @@ def connect(address: str) -> Iterator[tuple[Any, int | None]]:
         return
     try:
         client = Client(address, timeout="15s")
-    except (OSError, TimeoutError) as exc:
-        raise ToolkitError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConfigError(f"--dask: cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
         yield client, None
     finally:
@@ -692,7 +706,7 @@ def _sources(
             local.append(path)
             continue
         if local:
-            yield from iter_sources(local, exclude=[exclude] if exclude and not is_url(exclude) else [])
+            yield from iter_sources(local, exclude=[out] if (out := exclude and local_path(exclude)) else [])
             local = []
         if item is not None:
             for remote in list_inputs(item, storage_options):

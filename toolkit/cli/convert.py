@@ -111,6 +111,9 @@ def command(
     if dask_address:
         from ..dask_engine import convert
 
+        if jobs != 1:
+            raise ConfigError("--jobs sizes the local process pool: with --dask the cluster's workers run the batches")
+
         engine = {"dask": dask_address}
     elif any(is_url(i) for i in (*inputs, outdir)):
         raise ConfigError("URL inputs and outputs (s3://, memory://, ...) need --dask (local:N runs on this machine)")
