@@ -171,7 +171,11 @@ def estimate(per_core: float, driver: float) -> None:
     puts = S3_PUTS / 2.05  # a NewsML-G2 document: an item and a package, and a journal object per batch
     gets = S3_GETS / 3  # previous versions looked up: the items' names and the package, per document
     print("estimate on paper (one client and scheduler, workers of C cores, outputs on one S3 prefix):")
-    print(f"  workers: {per_core:.0f} docs/s per core (measured above), so N machines x C cores x {per_core:.0f}")
+    print(
+        f"  workers: {per_core:.0f} docs/s per core (the dask run's CPU per document less the driver's), so "
+        f"N machines x C cores x {per_core:.0f}; translation (--to) costs far more per document, and then the "
+        "cores are the limit long before the rest"
+    )
     print(
         f"  driver + scheduler: {driver * 1000:.3f} ms CPU per document here, so at most {feed:.0f} docs/s "
         "from one client (its listing, shard results in order, the scheduler's task bookkeeping)"

@@ -118,6 +118,15 @@ def test_shards_hold_whole_batches_within_count_and_bytes(tmp_path, monkeypatch)
     assert len(small) == len(batched)
 
 
+def test_a_large_jsonl_this_process_cannot_read_goes_whole_to_a_worker():
+    from toolkit.io.objectstore import RemoteFile
+
+    gone = RemoteFile("memory:///gone/wire.jsonl", size=10**7)
+    assert list(dask_engine.batches([gone], 64, ReadOptions(), RunReport())) == [([gone], 0)]
+    [doc] = dask_engine.read_lines(dask_engine.Lines(gone.url, gone.url, 0, 10, 1))
+    assert doc.status == "failed" and doc.source == gone.url
+
+
 # -- on a LocalCluster of 2 processes ------------------------------------------------------------------
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import json
 import logging
 import os
@@ -207,19 +206,34 @@ def batches(
             files, held = [], 0
         location = source.url if isinstance(source, RemoteFile) else source.path
         if location is not None and _suffix(source) in JSONL_SUFFIXES:
-            runs = iter(jsonl_runs(location, source.display, size, storage_options))
-            first = next(runs, None)
-            if first is None:  # nothing but blank lines: the worker reports it
-                yield [source], 0
-                continue
-            for run in itertools.chain([first], runs):
-                yield [run], run.end - run.start
+            yield from _jsonl_batches(source, location, size, storage_options)
             continue
         docs = read_remote(source, options, storage_options) if isinstance(source, RemoteFile) else None
         for chunk in chunks(docs if docs is not None else read_source(source, options), size):
             yield list(chunk), sum(len(d.raw) for d in chunk)
     if files:
         yield files, held
+
+
+def _jsonl_batches(
+    source: Source | RemoteFile, location: str, size: int, storage_options: Mapping[str, Any] | None
+) -> Iterator[tuple[list[Item], int]]:
+    """The runs of a large JSONL file as batches; a file with no record, or one this process
+    cannot read, goes whole to a worker, which reports why (the rest of a file that stops
+    reading half-way fails as one document)."""
+    sent = False
+    try:
+        for run in jsonl_runs(location, source.display, size, storage_options):
+            sent = True
+            yield [run], run.end - run.start
+    except Exception as exc:  # OSError, or a file system's own errors
+        if sent:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            error = InputError(f"cannot read the rest of the file: {reason}", path=source.display)
+            yield [Document.failed_input(source.display, error)], 0
+            return
+    if not sent:
+        yield [source], 0
 
 
 def shards(
