@@ -81,6 +81,9 @@ def driven_here(src: Path, out: Path, docs: int) -> dict[str, float]:
         )
         wall = time.perf_counter() - t0
         cpu, main = time.process_time() - cpu0, time.thread_time() - main0
+        idle0, idle_t0 = time.process_time(), time.perf_counter()
+        time.sleep(3.0)  # the same cluster doing nothing: its background cost per second
+        idle = (time.process_time() - idle0) / (time.perf_counter() - idle_t0)
         listing0 = time.thread_time()
         listed = sum(1 for _ in dask_engine._sources([str(src)], str(out), None))
         listing = time.thread_time() - listing0
@@ -90,6 +93,8 @@ def driven_here(src: Path, out: Path, docs: int) -> dict[str, float]:
         "first": first[0] if first else float("nan"),
         "wall": wall,
         "driver_cpu_per_doc": cpu / max(report.documents, 1),
+        "idle_share": idle,
+        "per_doc_beyond_idle": max(cpu - idle * wall, 0.0) / max(report.documents, 1),
         "main_cpu_per_doc": main / max(report.documents, 1),
         "listing_cpu_per_doc": listing / max(listed, 1),
         "shards": shards,
@@ -160,15 +165,17 @@ def main() -> None:
         here = driven_here(src, fresh(), n)
         print(
             f"driven from this process: LocalCluster of 2 started in {here['cluster']:.2f} s; first result after "
-            f"{here['first']:.2f} s (worker setup included); {n} docs in {here['wall']:.2f} s; driver + scheduler "
-            f"{here['driver_cpu_per_doc'] * 1000:.3f} ms CPU per document ({here['shards']:.0f} shards): the "
-            f"driver's own thread {here['main_cpu_per_doc'] * 1000:.3f} ms (listing the input folder alone "
-            f"{here['listing_cpu_per_doc'] * 1000:.3f} ms), the event loop (scheduler, client, nannies) the rest"
+            f"{here['first']:.2f} s (worker setup included); {n} docs in {here['wall']:.2f} s"
         )
-        estimate(
-            per_core=(n - 20) / (min(r.cpu for r in full["jobs 2"]) - min(r.cpu for r in small["jobs 2"])),
-            driver=here["driver_cpu_per_doc"],
+        print(
+            f"  driver + scheduler (this process): {here['driver_cpu_per_doc'] * 1000:.3f} ms CPU per document "
+            f"({here['shards']:.0f} shards); idle, the same cluster costs {here['idle_share']:.1%} of a core "
+            f"(heartbeats, nanny monitors), so per document beyond that {here['per_doc_beyond_idle'] * 1000:.3f} ms; "
+            f"the driver's own thread {here['main_cpu_per_doc'] * 1000:.3f} ms, of which listing the input folder "
+            f"{here['listing_cpu_per_doc'] * 1000:.3f} ms"
         )
+        dask_cpu = (min(r.cpu for r in full["dask local:2"]) - min(r.cpu for r in small["dask local:2"])) / (n - 20)
+        estimate(per_core=1 / max(dask_cpu - here["driver_cpu_per_doc"], 1e-6), driver=here["per_doc_beyond_idle"])
     print(f"{load()} at the end")
 
 
@@ -184,10 +191,13 @@ def estimate(per_core: float, driver: float) -> None:
         "cores are the limit long before the rest"
     )
     print(
-        f"  driver + scheduler: {driver * 1000:.3f} ms CPU per document here, so at most {feed:.0f} docs/s "
-        "from one client (its listing, shard results in order, the scheduler's task bookkeeping)"
+        f"  driver + scheduler: {driver * 1000:.3f} ms CPU per document here (beyond their background), so at "
+        f"most {feed:.0f} docs/s from one client and scheduler (listing, results in order, task bookkeeping)"
     )
-    print(f"  storage: {puts:.0f} docs/s by PUTs, {gets:.0f} docs/s by GETs on one prefix")
+    print(
+        f"  storage: {puts:.0f} docs/s by PUTs, {gets:.0f} docs/s by GETs on one prefix (S3 splits a prefix under "
+        "sustained load, so this rises over time; a folder on a network file system has limits of its own)"
+    )
     for machines, cores in ((1, 8), (4, 8), (16, 8), (64, 8)):
         workers = machines * cores * per_core
         limit = min(workers, feed, puts, gets)

@@ -15,13 +15,14 @@ the results, in input order, to one :class:`~toolkit.report.RunReport` as shards
   process reads it once to find them); another large file (a feed) is read here and its
   documents travel in batches.
 * **Recomputation is harmless**: outputs are idempotent (the same names, and a version is only
-  added when the content changed), and each shard's results are recorded next to the outputs
-  (``.toolkit/runs/RUN/``) before the task returns, so a shard run again (Dask re-runs a task
+  added when the content changed), and each batch's results are recorded next to the outputs
+  (``.toolkit/runs/RUN/``) as soon as it is written, so a shard run again (Dask re-runs a task
   whose result sat on a worker that died) returns the same results and every document is
   counted once.
 * **A worker that dies** inside a shard: Dask runs the shard again (once, on a cluster this
-  module starts); when it kills a worker again, its inputs run one by one, and an input that
-  kills a worker alone fails (``worker-died``), as with ``--jobs``.
+  module starts), keeping the batches it had finished; when it kills a worker again, the rest
+  of its inputs run one by one, and an input that kills a worker alone fails (``worker-died``),
+  as with ``--jobs``.
 
 Dask is imported only when a cluster is used (``pip install 'toolkit[dask]'``).
 """
@@ -271,8 +272,9 @@ def _decode(data: dict[str, Any]) -> Result:
 
 @dataclass(slots=True)
 class Ledger:
-    """Each finished shard's results, kept beside the outputs until the run ends, so a shard
-    run again answers what it answered the first time (a lost record only means it runs again)."""
+    """Each finished batch's results (``KEY-N.json``), kept beside the outputs until the run
+    ends, so a shard run again answers what it answered the first time (a lost record only
+    means the batch runs again); ``KEY.started`` marks an input run alone that started."""
 
     root: str  # a local folder or a URL
     storage_options: Mapping[str, Any] = field(default_factory=dict)
