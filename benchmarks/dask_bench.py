@@ -62,7 +62,7 @@ def convert(src: Path, out: Path, config: Path, *extra: str) -> Run:
 
 def driven_here(src: Path, out: Path, docs: int) -> dict[str, float]:
     """The conversion driven from this process: cluster start, first result, driver CPU per document."""
-    from toolkit import dask_engine
+    from toolkit import dask_engine, shards
     from toolkit.config import Config
     from toolkit.worker import OutputSpec
 
@@ -87,9 +87,9 @@ def driven_here(src: Path, out: Path, docs: int) -> dict[str, float]:
         time.sleep(3.0)  # the same cluster doing nothing: its background cost per second
         idle = (time.process_time() - idle0) / (time.perf_counter() - idle_t0)
         listing0 = time.thread_time()
-        listed = sum(1 for _ in dask_engine._sources([str(src)], str(out), None))
+        listed = sum(1 for _ in shards.sources([str(src)], str(out), None))
         listing = time.thread_time() - listing0
-        shards = -(-docs // (spec.batch_size * dask_engine.SHARD_BATCHES))
+        shard_count = -(-docs // (spec.batch_size * shards.SHARD_BATCHES))
     return {
         "cluster": started - start,
         "first": first[0] if first else float("nan"),
@@ -99,7 +99,7 @@ def driven_here(src: Path, out: Path, docs: int) -> dict[str, float]:
         "per_doc_beyond_idle": max(cpu - idle * wall, 0.0) / max(report.documents, 1),
         "main_cpu_per_doc": main / max(report.documents, 1),
         "listing_cpu_per_doc": listing / max(listed, 1),
-        "shards": shards,
+        "shards": shard_count,
     }
 
 

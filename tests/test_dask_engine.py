@@ -16,6 +16,7 @@ pytest.importorskip("distributed")
 fsspec = pytest.importorskip("fsspec")
 
 from toolkit import dask_engine  # noqa: E402
+from toolkit import shards as sharding  # noqa: E402
 from toolkit.batch import convert as local_convert  # noqa: E402
 from toolkit.io.objectstore import ObjectJournal, ObjectStoreSink  # noqa: E402
 from toolkit.io.readers import ReadOptions, Source, iter_sources, read_jsonl  # noqa: E402
@@ -97,24 +98,24 @@ def test_a_large_jsonl_travels_as_runs_of_records_named_as_a_whole_read_names_th
     text = "\ufeff" + "\r\n".join(records[:5]) + "\r\n\r\n\n" + "\n".join(records[5:]) + "\n"
     path.write_text(text, encoding="utf-8")
     whole = list(read_jsonl(path.read_bytes(), str(path), ReadOptions()))
-    runs = list(dask_engine.jsonl_runs(str(path), str(path), 3))
+    runs = list(sharding.jsonl_runs(str(path), str(path), 3))
     assert [r.first_line for r in runs] == [1, 4, 9, 12]
-    parts = [d for r in runs for d in dask_engine.read_lines(r)]
+    parts = [d for r in runs for d in sharding.read_lines(r)]
     assert [(d.id, d.source, d.status) for d in parts] == [(d.id, d.source, d.status) for d in whole]
     assert [d.source for d in parts if d.status == "failed"] == [f"{path}:5"]
 
 
 def test_shards_hold_whole_batches_within_count_and_bytes(tmp_path, monkeypatch):
     src = corpus(tmp_path, n=10, jsonl=9)
-    monkeypatch.setattr(dask_engine, "WORKER_READ_BYTES", 300)  # the JSONL is cut into runs
+    monkeypatch.setattr(sharding, "WORKER_READ_BYTES", 300)  # the JSONL is cut into runs
     report = RunReport()
-    batched = list(dask_engine.batches(iter_sources([str(src)]), 3, ReadOptions(), report))
+    batched = list(sharding.batches(iter_sources([str(src)]), 3, ReadOptions(), report))
     kinds = [sorted({type(x).__name__ for x in batch}) for batch, _ in batched]
     assert kinds == [["Source"]] * 4 + [["Lines"]] * 3
     assert [len(b) for b, _ in batched[:4]] == [3, 3, 3, 1] and report.ignored == [str(src / "notes.bin")]
-    shards = list(dask_engine.shards(batched, max_batches=2, max_bytes=10**9))
+    shards = list(sharding.shards(batched, max_batches=2, max_bytes=10**9))
     assert [len(s) for s in shards] == [2, 2, 2, 1]
-    small = list(dask_engine.shards(batched, max_batches=4, max_bytes=1))  # bytes cut too: one batch each
+    small = list(sharding.shards(batched, max_batches=4, max_bytes=1))  # bytes cut too: one batch each
     assert len(small) == len(batched)
 
 
@@ -122,8 +123,8 @@ def test_a_large_jsonl_this_process_cannot_read_goes_whole_to_a_worker():
     from toolkit.io.objectstore import RemoteFile
 
     gone = RemoteFile("memory:///gone/wire.jsonl", size=10**7)
-    assert list(dask_engine.batches([gone], 64, ReadOptions(), RunReport())) == [([gone], 0)]
-    [doc] = dask_engine.read_lines(dask_engine.Lines(gone.url, gone.url, 0, 10, 1))
+    assert list(sharding.batches([gone], 64, ReadOptions(), RunReport())) == [([gone], 0)]
+    [doc] = sharding.read_lines(sharding.Lines(gone.url, gone.url, 0, 10, 1))
     assert doc.status == "failed" and doc.source == gone.url
 
 
@@ -141,7 +142,7 @@ def test_local_workers_run_in_the_environment_of_jobs_workers(cluster):
 
 def test_cluster_output_equals_jobs_1(tmp_path, cluster, monkeypatch):
     src = corpus(tmp_path, n=12, broken=(2, 7), jsonl=10)
-    monkeypatch.setattr(dask_engine, "WORKER_READ_BYTES", 300)
+    monkeypatch.setattr(sharding, "WORKER_READ_BYTES", 300)
     spec = PipelineSpec.from_names(["clean", "langid"], batch_size=4)
     runs = {}
     for engine in ("jobs", "dask"):
@@ -374,7 +375,7 @@ def test_help_does_not_import_dask_or_fsspec():
 def test_source_items_travel_as_names(tmp_path):
     """What is sent to workers for small files: the Source (a name), nothing read here."""
     src = corpus(tmp_path, n=2)
-    batched = list(dask_engine.batches(iter_sources([str(src)]), 64, ReadOptions(), RunReport()))
+    batched = list(sharding.batches(iter_sources([str(src)]), 64, ReadOptions(), RunReport()))
     assert batched[0][0] == [Source(str(p), str(p), walked=True) for p in sorted(src.glob("*.txt"))]
 
 

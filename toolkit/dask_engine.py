@@ -33,18 +33,16 @@ import contextlib
 import functools
 import json
 import logging
-import os
 import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 from typing import Any
 
-from .batch import WORKER_READ_BYTES, available_cpus
+from .batch import available_cpus
 from .document import Document, Notice
-from .errors import ConfigError, DocumentFormatError, InputError, ToolkitError
+from .errors import ConfigError, ToolkitError
 from .inputs import Input
 from .io.objectstore import (
     INSTALL_HINT,
@@ -52,206 +50,28 @@ from .io.objectstore import (
     ObjectStoreSink,
     RemoteFile,
     filesystem,
-    is_url,
-    list_inputs,
     local_path,
     read_remote,
 )
-from .io.readers import ReadOptions, Source, iter_sources, read_source, record_to_document
-from .pipeline import PipelineSpec, chunks
+from .io.readers import ReadOptions, Source
+from .pipeline import PipelineSpec
 from .registry import FORMATS, PROCESSORS
 from .report import RunReport, failure_record
+from .shards import SHARD_BATCHES, SHARD_BYTES, Item, Lines, batches, read_lines, shards, sources
 from .text import json_dumps
 from .worker import ItemVersion, OutputSpec, Result, Worker
 
-#: Batches in one shard, at most.
-SHARD_BATCHES = 2
-#: Input bytes in one shard, at most (a shard holds at least one batch).
-SHARD_BYTES = 16 << 20
 #: Scheduler setting of the clusters started here: a shard whose worker died is run again
 #: once by Dask before its inputs are run one by one.
 LOCAL_ALLOWED_FAILURES = 1
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
 #: Times a shard is sent again when its result was lost or it only waited on a dying worker.
 RESUBMIT_LIMIT = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Lines:
-    """A run of records of a JSONL file: bytes ``start`` to ``end``, the first on line ``first_line``."""
-
-    location: str  # a local path or a URL
-    display: str
-    start: int
-    end: int
-    first_line: int
 
 
 class EngineError(ToolkitError):
     """The cluster cannot run the toolkit (a worker without its setup, a lost scheduler)."""
 
     code = "engine"
-
-
-#: What a shard holds.
-Item = Source | RemoteFile | Lines | Document
-
-
-# -- reading ----------------------------------------------------------------------------------------
-
-
-def _open(location: str, storage_options: Mapping[str, Any] | None) -> Any:
-    path = local_path(location)
-    if path is not None:
-        return open(path, "rb")
-    fs, inner = filesystem(location, storage_options)
-    return fs.open(inner, "rb")
-
-
-def read_lines(item: Lines, storage_options: Mapping[str, Any] | None = None) -> Iterator[Document]:
-    """The documents of a run of JSONL records, named ``FILE:LINE`` as a whole-file read names
-    them; a bad record fails alone, a run that cannot be read fails as one document."""
-    try:
-        with _open(item.location, storage_options) as fh:
-            fh.seek(item.start)
-            data = fh.read(item.end - item.start)
-        text = data.decode("utf-8-sig" if item.start == 0 else "utf-8")
-    except UnicodeDecodeError as exc:
-        where = f"{item.display}:{item.first_line}"
-        error = InputError(f"JSONL must be UTF-8 (invalid byte at {item.start + exc.start})", path=item.display)
-        yield Document.failed_input(where, error)
-        return
-    except (OSError, ConfigError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        yield Document.failed_input(item.display, InputError(f"cannot read: {reason}", path=item.display))
-        return
-    for number, line in enumerate(text.splitlines(), item.first_line):
-        if not line.strip():
-            continue
-        where = f"{item.display}:{number}"
-        try:
-            yield record_to_document(json.loads(line), where)
-        except json.JSONDecodeError as exc:
-            error = DocumentFormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where)
-            yield Document.failed_input(where, error)
-        except InputError as exc:
-            exc.path = where
-            yield Document.failed_input(where, exc)
-
-
-def jsonl_runs(
-    location: str, display: str, records: int, storage_options: Mapping[str, Any] | None = None
-) -> Iterator[Lines]:
-    """A JSONL file cut into runs of ``records`` records (blank lines are not records), read
-    once from start to end to number the lines. No run at all for a file with no record."""
-    with _open(location, storage_options) as fh:
-        start = offset = 0
-        first = line = 1
-        count = 0
-        for raw in fh:
-            if raw.strip():
-                if count == 0:
-                    start, first = offset, line
-                count += 1
-            offset += len(raw)
-            line += raw.endswith(b"\n")
-            if count >= records:
-                yield Lines(location, display, start, offset, first)
-                count = 0
-        if count:
-            yield Lines(location, display, start, offset, first)
-
-
-def _size(item: Source | RemoteFile) -> int | None:
-    if isinstance(item, RemoteFile):
-        return item.size
-    if item.path is None:
-        return None  # stdin
-    try:
-        return os.stat(item.path).st_size
-    except OSError:
-        return 0  # the worker says why it cannot be read
-
-
-def _suffix(item: Source | RemoteFile) -> str:
-    name = item.url if isinstance(item, RemoteFile) else (item.path or "")
-    return PurePosixPath(name).suffix.lower()
-
-
-def batches(
-    sources: Iterable[Source | RemoteFile],
-    size: int,
-    options: ReadOptions,
-    report: RunReport,
-    storage_options: Mapping[str, Any] | None = None,
-) -> Iterator[tuple[list[Item], int]]:
-    """(batch, its input bytes) in input order: runs of ``size`` small files, runs of ``size``
-    records of a large JSONL file, batches of ``size`` documents of another large file (read
-    here). Unsupported files are counted in ``report``."""
-    files: list[Item] = []
-    held = 0
-    for source in sources:
-        if not source.supported:
-            report.ignored.append(source.display)
-            continue
-        nbytes = _size(source)
-        if nbytes is not None and nbytes <= WORKER_READ_BYTES:
-            files.append(source)
-            held += nbytes
-            if len(files) >= size:
-                yield files, held
-                files, held = [], 0
-            continue
-        if files:
-            yield files, held
-            files, held = [], 0
-        location = source.url if isinstance(source, RemoteFile) else source.path
-        if location is not None and _suffix(source) in JSONL_SUFFIXES:
-            yield from _jsonl_batches(source, location, size, storage_options)
-            continue
-        docs = read_remote(source, options, storage_options) if isinstance(source, RemoteFile) else None
-        for chunk in chunks(docs if docs is not None else read_source(source, options), size):
-            yield list(chunk), sum(len(d.raw) for d in chunk)
-    if files:
-        yield files, held
-
-
-def _jsonl_batches(
-    source: Source | RemoteFile, location: str, size: int, storage_options: Mapping[str, Any] | None
-) -> Iterator[tuple[list[Item], int]]:
-    """The runs of a large JSONL file as batches; a file with no record, or one this process
-    cannot read, goes whole to a worker, which reports why (the rest of a file that stops
-    reading half-way fails as one document)."""
-    sent = False
-    try:
-        for run in jsonl_runs(location, source.display, size, storage_options):
-            sent = True
-            yield [run], run.end - run.start
-    except Exception as exc:  # OSError, or a file system's own errors
-        if sent:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            error = InputError(f"cannot read the rest of the file: {reason}", path=source.display)
-            yield [Document.failed_input(source.display, error)], 0
-            return
-    if not sent:
-        yield [source], 0
-
-
-def shards(
-    batched: Iterable[tuple[list[Item], int]], *, max_batches: int = SHARD_BATCHES, max_bytes: int = SHARD_BYTES
-) -> Iterator[list[list[Item]]]:
-    """Consecutive batches grouped into shards of at most ``max_batches`` batches and
-    ``max_bytes`` input bytes (at least one batch each)."""
-    shard: list[list[Item]] = []
-    held = 0
-    for batch, nbytes in batched:
-        if shard and (len(shard) >= max_batches or held + nbytes > max_bytes):
-            yield shard
-            shard, held = [], 0
-        shard.append(batch)
-        held += nbytes
-    if shard:
-        yield shard
 
 
 # -- on the workers -----------------------------------------------------------------------------------
@@ -718,28 +538,6 @@ def connect(address: str) -> Iterator[tuple[Any, int | None]]:
         client.close()
 
 
-def _sources(
-    inputs: Sequence[str], exclude: str | None, storage_options: Mapping[str, Any] | None
-) -> Iterator[Source | RemoteFile]:
-    """Local inputs as :class:`~toolkit.io.readers.Source` (consecutive ones listed together,
-    each file once), URLs as :class:`~toolkit.io.objectstore.RemoteFile`, in order; the output
-    location is never read as input."""
-    local: list[str] = []
-    skip = exclude.rstrip("/") + "/" if exclude and is_url(exclude) else None
-    for item in [*inputs, None]:
-        path = local_path(item) if item is not None else None
-        if item is not None and path is not None:
-            local.append(path)
-            continue
-        if local:
-            yield from iter_sources(local, exclude=[out] if (out := exclude and local_path(exclude)) else [])
-            local = []
-        if item is not None:
-            for remote in list_inputs(item, storage_options):
-                if skip is None or not remote.url.startswith(skip):
-                    yield remote
-
-
 def output_for(output: OutputSpec, storage_options: Mapping[str, Any] | None = None) -> OutputSpec:
     """``output`` with a URL ``outdir`` resolved: a local folder (``file://``) stays a folder
     (staged renames, fsync, story locks); any other URL becomes an :class:`ObjectStoreSink`."""
@@ -792,7 +590,7 @@ def convert(
     ledger = None
     if url is not None and not sink.returns_data:
         ledger = Ledger(f"{url.rstrip('/')}/{META}/runs", dict(storage_options or {}))
-    sources = _sources(list(inputs), url, storage_options)
+    listed = sources(list(inputs), url, storage_options)
     with contextlib.ExitStack() as stack:
         if isinstance(dask, str):
             client, cpus = stack.enter_context(connect(dask))
@@ -800,7 +598,7 @@ def convert(
             client, cpus = dask, None
         run(
             worker,
-            sources,
+            listed,
             client,
             report=report,
             on_result=on_result,
@@ -816,21 +614,14 @@ def convert(
 
 
 __all__ = [
-    "SHARD_BATCHES",
-    "SHARD_BYTES",
     "DaskRun",
     "EngineError",
     "Ledger",
-    "Lines",
     "ToolkitPlugin",
-    "batches",
     "connect",
     "convert",
-    "jsonl_runs",
     "output_for",
     "parse_address",
-    "read_lines",
     "run",
     "run_shard",
-    "shards",
 ]
