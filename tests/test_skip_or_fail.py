@@ -115,4 +115,4 @@ def test_convert_to_standard_output_through_the_stream_sink(tmp_path):
     assert "3_broken.txt" in err and "4 documents, 2 ok, 1 failed, 1 skipped (1 empty-document)" in err
     assert not (tmp_path / "-").exists() and not list(tmp_path.glob("failures.jsonl"))
     refused = run_toolkit("convert", src, "-o", "-", "--jobs", "2")
-    assert refused.returncode == 2 and b"neither --resume nor --jobs" in refused.stderr
+    assert refused.returncode == 2 and b"neither --resume, --jobs nor --dask" in refused.stderr

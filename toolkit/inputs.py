@@ -170,7 +170,13 @@ def read_jsonl(data: bytes, source: str, options: ReadOptions) -> Iterator[Docum
         raise InputError(f"JSONL must be UTF-8 (invalid byte at {exc.start})", path=source) from None
     if not text.strip():
         raise EmptyInputError("empty file", path=source)
-    for number, line in enumerate(text.splitlines(), 1):
+    yield from jsonl_documents(text, source)
+
+
+def jsonl_documents(text: str, source: str, first_line: int = 1) -> Iterator[Document]:
+    """The records of JSONL text, named ``SOURCE:LINE`` (lines numbered from ``first_line``); a
+    bad record fails alone. Lines end at ``\n`` only: a JSON string may hold U+2028 and its kin."""
+    for number, line in enumerate(text.split("\n"), first_line):
         if not line.strip():
             continue
         where = f"{source}:{number}"
@@ -240,6 +246,7 @@ def read_xml(data: bytes, source: str, options: ReadOptions) -> Iterator[Documen
 __all__ = [
     "Input",
     "Raw",
+    "jsonl_documents",
     "read_bytes",
     "read_item",
     "read_jsonl",

@@ -52,6 +52,13 @@ def stdout_sink() -> Any:
 @click.option("--bundle", is_flag=True, help="newsml: one newsMessage per document holding its package and items.")
 @pipeline_options()
 @jobs_option
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="local:N|tcp://HOST:PORT",
+    help="Run on a Dask cluster: N worker processes here, or an existing scheduler "
+    "(pip install 'toolkit[dask]'). INPUT and -o may then be fsspec URLs (s3://, gs://, ...).",
+)
 @partial_option
 @click.option("--resume", is_flag=True, help="Skip documents whose outputs are already complete.")
 @fail_fast_option
@@ -66,6 +73,7 @@ def command(
     bundle: bool,
     config: Any,
     jobs: int,
+    dask_address: str | None,
     allow_partial: bool,
     resume: bool,
     fail_fast: bool,
@@ -83,6 +91,7 @@ def command(
     interrupted (`--resume` finishes the job).
     """
     from ..batch import convert
+    from ..io.objectstore import is_url
     from ..report import RunReport
     from ..worker import OutputSpec
     from .common import cpus
@@ -96,8 +105,8 @@ def command(
     reading_stdin(inputs)
     output = OutputSpec(outdir, fmt, options)
     if outdir == "-":  # standard output: a stream sink, each output preceded by 0x1E (as `stream --rs`)
-        if resume or jobs != 1:
-            raise ConfigError("-o - (standard output) takes neither --resume nor --jobs")
+        if resume or jobs != 1 or dask_address:
+            raise ConfigError("-o - (standard output) takes neither --resume, --jobs nor --dask")
         output = OutputSpec(None, fmt, options, sink=stdout_sink)
     meter = Progress(False if quiet() or outdir == "-" else progress)
 
@@ -114,13 +123,22 @@ def command(
         raise KeyboardInterrupt
 
     report = RunReport(None if outdir == "-" else outdir, allow_partial=allow_partial)
+    engine: dict[str, Any] = {"jobs": jobs or cpus()}
+    if dask_address:
+        from ..dask_engine import convert
+
+        if jobs != 1:
+            raise ConfigError("--jobs sizes the local process pool: with --dask the cluster's workers run the batches")
+        engine = {"dask": dask_address}
+    elif any(is_url(i) for i in (*inputs, outdir)):
+        raise ConfigError("URL inputs and outputs (s3://, memory://, ...) need --dask (local:N runs on this machine)")
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         convert(
             inputs,
             config.pipeline_spec(),
             output,
-            jobs=jobs or cpus(),
+            **engine,
             resume=resume,
             fail_fast=fail_fast,
             read_options=read_options,
