@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .batch import available_cpus
-from .document import Document, Notice
+from .document import Document
 from .errors import ConfigError, ToolkitError
 from .inputs import Input
 from .io.objectstore import (
@@ -59,7 +59,7 @@ from .registry import FORMATS, PROCESSORS
 from .report import RunReport, failure_record
 from .shards import SHARD_BATCHES, SHARD_BYTES, Item, Lines, batches, read_lines, shards, sources
 from .text import json_dumps
-from .worker import ItemVersion, OutputSpec, Result, Worker
+from .worker import OutputSpec, Result, Worker
 
 #: Scheduler setting of the clusters started here: a shard whose worker died is run again
 #: once by Dask before its inputs are run one by one.
@@ -75,19 +75,6 @@ class EngineError(ToolkitError):
 
 
 # -- on the workers -----------------------------------------------------------------------------------
-
-
-def _encode(result: Result) -> dict[str, Any]:
-    data = {k: getattr(result, k) for k in ("status", "id", "source", "code", "message", "processor", "story")}
-    data["outputs"] = [[o.name, o.lang, o.guid, o.version, o.written] for o in result.outputs]
-    data["warnings"] = [[w.code, w.message, w.processor, w.type] for w in result.warnings]
-    return data
-
-
-def _decode(data: dict[str, Any]) -> Result:
-    outputs = [ItemVersion(*o) for o in data.pop("outputs")]
-    warnings = [Notice(*w) for w in data.pop("warnings")]
-    return Result(**data, outputs=outputs, warnings=warnings)
 
 
 @dataclass(slots=True)
@@ -106,14 +93,14 @@ class Ledger:
         fs, root = self._fs()
         try:
             data = fs.cat_file(f"{root}/{key}.json")
-            return [_decode(r) for r in json.loads(data)]
+            return [Result.from_dict(r) for r in json.loads(data)]
         except Exception:  # missing, torn or unreadable: run the shard
             return None
 
     def put(self, key: str, results: list[Result]) -> None:
         fs, root = self._fs()
         with contextlib.suppress(Exception):
-            fs.pipe_file(f"{root}/{key}.json", json.dumps([_encode(r) for r in results]).encode("utf-8"))
+            fs.pipe_file(f"{root}/{key}.json", json.dumps([Result.to_dict(r) for r in results]).encode("utf-8"))
 
     def start(self, key: str) -> None:
         """Note that a shard started running (its worker dying then is its own doing)."""

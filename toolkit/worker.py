@@ -152,8 +152,23 @@ class Result:
             for o in self.outputs
         ]
         if self.warnings:
-            out["warnings"] = [{"code": w.code, "message": w.message} for w in self.warnings]
+            out["warnings"] = [{"code": w.code, "message": w.message, "processor": w.processor} for w in self.warnings]
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """A result back from :meth:`to_dict` (the outputs' bytes and the document do not travel)."""
+        return cls(
+            data["status"],
+            data["id"],
+            data.get("source"),
+            data.get("code"),
+            data.get("message"),
+            data.get("processor"),
+            data.get("story"),
+            outputs=[ItemVersion(**o) for o in data.get("outputs", ())],
+            warnings=[Notice(w["code"], w["message"], w.get("processor")) for w in data.get("warnings", ())],
+        )
 
 
 def result_of(doc: Document, **fields: Any) -> Result:
