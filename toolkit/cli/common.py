@@ -4,7 +4,8 @@ Option groups are decorators, so an option means the same and accepts the same v
 every command that has it: :func:`pipeline_options` (``-c/--config``, ``--steps``, ``--to``,
 ``--batch-size``), :func:`format_option` (``-f/--format``), :func:`jobs_option`
 (``-j/--jobs``), :func:`input_options` (``--encoding``) and :func:`log_options` (``-v``,
-``-q``, ``--log-format``: accepted before the command name and after it).
+``-q``, ``--log-format``: accepted before the command name and after it), :func:`models_dir_option`
+(``--models-dir``) and :func:`progress_options` with :class:`Progress`.
 """
 
 from __future__ import annotations
@@ -176,8 +177,9 @@ def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | N
             batch_size_option: int | None = None,
             **kwargs: Any,
         ) -> Any:
+            models_dir = kwargs.pop("models_dir", None) if to else None  # --models-dir comes with --to
             try:
-                config = build_config(config_path, steps_option, batch_size_option, to_option)
+                config = build_config(config_path, steps_option, batch_size_option, to_option, models_dir)
             except ConfigError as exc:  # outside the command's own handle_errors
                 fail(str(exc), EXIT_USAGE)
             return fn(*args, config=config, **kwargs)
@@ -191,6 +193,7 @@ def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | N
             help="Documents processed together." + ("" if batch_size else " [default: the configuration's, else 64]"),
         )(wrapper)
         if to:
+            wrapped = models_dir_option()(wrapped)
             wrapped = click.option(
                 "--to",
                 "to_option",
@@ -207,6 +210,32 @@ def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | N
         return wrapped  # type: ignore[no-any-return]
 
     return decorate
+
+
+MODELS_DIR_HELP = "Model directory (default: $TOOLKIT_MODELS_DIR, else $XDG_DATA_HOME/toolkit/models)."
+
+
+def _existing_models_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not os.path.isdir(value):
+        what = "is not a folder" if os.path.exists(value) else "does not exist"
+        raise click.BadParameter(
+            f"{value!r} {what}: give the folder models are installed in "
+            "(`toolkit models install FILE --models-dir DIR` creates it)"
+        )
+    return value
+
+
+def models_dir_option(*, must_exist: bool = True, hidden: bool = False) -> Callable[[F], F]:
+    """``--models-dir DIR``. ``must_exist``: the folder is read (translate, list, show, remove,
+    evaluate), so a missing one is a usage error (exit 2) rather than an empty store."""
+    return click.option(
+        "--models-dir",
+        "models_dir",
+        type=click.Path(file_okay=False),
+        callback=_existing_models_dir if must_exist else None,
+        hidden=hidden,
+        help=MODELS_DIR_HELP,
+    )
 
 
 def model_locations(models_dir: str | None = None) -> dict[str, Any]:
@@ -230,7 +259,11 @@ def model_store(models_dir: str | None = None) -> Any:
 
 
 def build_config(
-    config_path: str | None, steps: str | None, batch_size: int | None, to: tuple[str, ...] | list[str] = ()
+    config_path: str | None,
+    steps: str | None,
+    batch_size: int | None,
+    to: tuple[str, ...] | list[str] = (),
+    models_dir: str | None = None,
 ) -> Any:
     """The one bridge from command-line options and a config file to a library Config."""
     from ..config import Config, load_config
@@ -246,8 +279,10 @@ def build_config(
         if batch_size < 1:
             raise ConfigError("--batch-size must be >= 1")
         config.batch_size = batch_size
-    if "translate" in config.steps:  # where the models are, from the environment unless configured
+    if "translate" in config.steps:  # where the models are: --models-dir, the config, the environment
         options = config.step_options.setdefault("translate", {})
+        if models_dir:
+            options["models_dir"] = models_dir
         for key, value in model_locations(options.get("models_dir")).items():
             options.setdefault(key, value)
     return config

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .common import handle_errors, model_locations, model_store, split_list
+from .common import handle_errors, model_locations, model_store, models_dir_option, split_list
 
 _DIR_HELP = "Model directory (default: $TOOLKIT_MODELS_DIR, else $XDG_DATA_HOME/toolkit/models)."
 
@@ -303,7 +303,7 @@ def convert(
 @click.option("--beam", "beam_size", type=click.IntRange(1), default=2, show_default=True)
 @click.option("--threads", type=click.IntRange(0), default=0, help="CPU threads (0: every available core).")
 @click.option("--output", type=click.Path(dir_okay=False), help="Also write the hypotheses here, one per line.")
-@click.option("--models-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
+@models_dir_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
 def evaluate(

@@ -13,6 +13,7 @@ from .common import (
     input_options,
     log_options,
     model_locations,
+    models_dir_option,
     named,
     partial_option,
     pipeline_options,
@@ -41,7 +42,7 @@ from .common import (
     show_default=True,
     help="Translation engine (argos needs `pip install toolkit[argos]`).",
 )
-@click.option("--models-dir", type=click.Path(file_okay=False), help="Model directory (see `toolkit models`).")
+@models_dir_option()
 @click.option(
     "--format",
     "fmt",
