@@ -77,6 +77,7 @@ def command(
     from .common import cpus
 
     fmt = fmt or config.output_format or DEFAULT_FORMAT
+    config.check_output(fmt)
     options = dict(config.output_options)
     if bundle:
         if fmt != "newsml":

@@ -106,7 +106,9 @@ def command(
     logger = logging.getLogger("toolkit")
     if logger.level > logging.INFO and logger.level < logging.ERROR:
         logger.setLevel(logging.INFO)  # the service reports each file and its health
-    output = OutputSpec(outdir, fmt or config.output_format or DEFAULT_FORMAT, config.output_options)
+    fmt = fmt or config.output_format or DEFAULT_FORMAT
+    config.check_output(fmt)
+    output = OutputSpec(outdir, fmt, config.output_options)
     box = Inbox(
         inbox,
         processed=processed_dir,
