@@ -21,6 +21,7 @@ import functools
 import hashlib
 import importlib.resources
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -28,11 +29,11 @@ from typing import Any
 
 from ..document import Document, Notice
 from ..errors import ValidationError
-from ..formats import NO_PREVIOUS, Lookup, OutputFile, Rendering, mark_unchanged
+from ..formats import NO_PREVIOUS, Lookup, OutputFile, Rendering, check_naming, mark_unchanged, name_base, name_locks
 from ..text import json_dumps
 from . import ids, model, versioning
 from .build import ItemRef, Stamp
-from .format import STALE, _plan, parse_now
+from .format import STALE, _plan, parse_now, renamer
 
 PROCESSOR = "ninjs"
 SCHEMA_FILE = "ninjs-schema_3.1.json"
@@ -222,21 +223,29 @@ class NinjsFormat:
         provider_name: str | None = None,
         provider_uri: str | None = None,
         now: str | datetime | None = None,
+        names: str = "story",
     ) -> None:
         self.settings = model.Settings(provider=provider, provider_name=provider_name, provider_uri=provider_uri)
         self.now = parse_now(now)
+        self.names = check_naming(names)
 
     def story_key(self, doc: Document) -> str:
         return ids.identity(doc, self.settings.provider).key
 
+    def locks(self, doc: Document) -> list[str]:
+        return name_locks(doc, self.names)
+
     def settle(
         self, doc: Document, previous: Lookup = NO_PREVIOUS
-    ) -> tuple[str, list[_Object], list[Notice], Notice | None]:
-        """(story key, the objects of every output of ``doc`` validated, warnings, a skip notice when stale)."""
+    ) -> tuple[str, list[_Object], list[Notice], Notice | None, list[OutputFile]]:
+        """(story key, the objects of every output of ``doc`` validated, warnings, a skip notice
+        when stale, the name records to write with them)."""
         story = model.story_of(doc, self.settings)
         warnings = [Notice(code, message, PROCESSOR) for code, message in story.warnings]
         now = self.now or versioning.utc_now()
-        earlier = self._previous(story, previous, warnings)
+        base, records = name_base(doc, story.key, previous, self.names)
+        name = renamer(story.key, base)
+        earlier = self._previous(story, previous, warnings, name)
         outputs: list[_Object] = []
         source_version: int | None = None  # the original's version, once settled
         for item in story.items:
@@ -251,9 +260,9 @@ class NinjsFormat:
                 prev = earlier[item.guid]
                 why = f"version {item.base_version}" if doc.meta.version else "an earlier modification time"
                 message = f"{item.guid}: {why} is older than version {prev.version} already written; not written"
-                return story.key, [], warnings, Notice(STALE, message, PROCESSOR)
+                return story.key, [], warnings, Notice(STALE, message, PROCESSOR), []
             source_version = source_version or stamp.version
-            outputs.append(_Object(f"{item.stem}.json", obj, item.lang, item.guid, stamp.version))
+            outputs.append(_Object(f"{name(item.stem)}.json", obj, item.lang, item.guid, stamp.version))
         if story.package is not None:
             pkg = story.package
             refs = [
@@ -268,7 +277,7 @@ class NinjsFormat:
                 same_content,
             )
             assert obj is not None and stamp is not None
-            outputs.append(_Object(f"{pkg.stem}.json", obj, pkg.lang, pkg.guid, stamp.version))
+            outputs.append(_Object(f"{name(pkg.stem)}.json", obj, pkg.lang, pkg.guid, stamp.version))
         for out in outputs:
             problems = validate_ninjs(out.obj)
             if problems:
@@ -276,25 +285,27 @@ class NinjsFormat:
                 raise ValidationError(
                     f"{out.name} is not valid ninjs 3.1: {problems[0]}{more}", path=doc.source or doc.id
                 )
-        return story.key, outputs, warnings, None
+        return story.key, outputs, warnings, None, records
 
     def objects(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> list[tuple[str, Json, str | None]]:
         """(file name, ninjs object, language) of each output of ``doc``, validated (none when stale)."""
         return [(out.name, out.obj, out.lang) for out in self.settle(doc, previous)[1]]
 
     def render(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> Rendering:
-        key, outputs, warnings, skip = self.settle(doc, previous)
+        key, outputs, warnings, skip, records = self.settle(doc, previous)
         files = [
             OutputFile(out.name, to_bytes(out.obj), out.lang, out.guid, out.version, MEDIA_TYPE) for out in outputs
         ]
         if files:
-            files = mark_unchanged(files, previous([f.name for f in files]))
+            files = mark_unchanged(files + records, previous([f.name for f in files + records]))
         return Rendering(key, files, warnings, skip)
 
-    def _previous(self, story: model.Story, previous: Lookup, warnings: list[Notice]) -> dict[str, versioning.Previous]:
+    def _previous(
+        self, story: model.Story, previous: Lookup, warnings: list[Notice], rename: Callable[[str], str]
+    ) -> dict[str, versioning.Previous]:
         if previous is NO_PREVIOUS:
             return {}
-        stems = [item.stem for item in story.items] + ([story.package.stem] if story.package else [])
+        stems = [rename(item.stem) for item in story.items] + ([rename(story.package.stem)] if story.package else [])
         found: dict[str, versioning.Previous] = {}
         for name, data in previous([f"{stem}.json" for stem in stems]).items():
             try:
