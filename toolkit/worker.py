@@ -43,6 +43,7 @@ from .io.readers import ReadOptions
 from .io.sinks import FolderSink, MemorySink, Sink, SinkEntry
 from .pipeline import PipelineSpec, Resources
 from .registry import FORMATS
+from .story import is_output
 
 #: Why a document is skipped (``Result.code`` of a ``skipped`` result), besides the codes
 #: processors and readers use (``empty-document``, ``not-text``, ``in-package``, ...).
@@ -345,7 +346,7 @@ class Worker:
                 continue
             if self.resume and (names := self._sink.done(doc.id, digest)) is not None:
                 results[i] = self._skipped(doc, "already-done", "written before with this configuration (--resume)")
-                results[i].outputs = [ItemVersion(n, written=False) for n in names]  # type: ignore[union-attr]
+                results[i].outputs = [ItemVersion(n, written=False) for n in names if is_output(n)]  # type: ignore[union-attr]
                 continue
             first_of[key] = i
             todo.append(i)
@@ -392,9 +393,12 @@ class Worker:
         assert self._format is not None and self._sink is not None
         fmt, sink = self._format, self._sink
         keys: dict[int, str] = {}
+        locks: set[str] = set()
+        more = getattr(fmt, "locks", None)  # what else the format settles (a name after the input)
         for i, doc in ready:
             try:
                 keys[i] = fmt.story_key(doc)
+                locks.update(more(doc) if more is not None else ())
             except Exception as exc:
                 results[i] = _failed(doc, exc, "render")
         ready = [(i, d) for i, d in ready if i in keys]
@@ -409,7 +413,7 @@ class Worker:
                 found.update(sink.lookup(missing))
             return found
 
-        with sink.lock(set(keys.values())):
+        with sink.lock(set(keys.values()) | locks):
             entries: list[tuple[int, Document, Rendering]] = []
             for i, doc in ready:
                 try:
@@ -420,7 +424,8 @@ class Worker:
                         break
                     continue
                 if rendering.skip is not None:
-                    result = result_of(doc, story=rendering.story, warnings=list(doc.warnings) + rendering.warnings)
+                    result = result_of(doc, story=rendering.story)
+                    result.warnings.extend(rendering.warnings)
                     _skip(result, rendering.skip.code, rendering.skip.message, rendering.skip.processor)
                     results[i] = result
                     continue
@@ -438,11 +443,12 @@ class Worker:
             if outcome is not None:
                 results[i] = _failed(doc, outcome, "write")
                 continue
+            outputs = [f for f in rendering.files if is_output(f.name)]  # not the name records
             result = result_of(
                 doc,
                 story=rendering.story,
-                outputs=[ItemVersion(f.name, f.lang, f.guid, f.version, f.changed) for f in rendering.files],
-                files=list(rendering.files) if keep else None,
+                outputs=[ItemVersion(f.name, f.lang, f.guid, f.version, f.changed) for f in outputs],
+                files=outputs if keep else None,
             )
             result.warnings.extend(rendering.warnings)
             if rendering.files and not rendering.changed:
