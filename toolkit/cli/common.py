@@ -15,13 +15,13 @@ import functools
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
 from ..errors import ConfigError, ToolkitError, printable
+from .progress import DEFAULT_EVERY, Progress, progress_mode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -324,29 +324,48 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-class Progress:
-    """A one-line progress counter on stderr, shown only when stderr is a terminal."""
+def progress_options(fn: F) -> F:
+    """``--progress/--no-progress`` and ``--progress-every``: passed on as ``progress``, a function
+    ``progress(count, label) -> Progress`` where ``count()`` gives the total (None: nothing to
+    show), called only when progress is shown (a bar on a terminal, plain lines elsewhere, nothing with ``-q`` or
+    ``--no-progress``; see :mod:`.progress`)."""
 
-    def __init__(self, enabled: bool | None = None, every: float = 0.2) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.every = every
-        self.count = 0
-        self.failed = 0
-        self._last = 0.0
-        self._start = time.perf_counter()
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any, progress_flag: bool | None = None, progress_every: float = DEFAULT_EVERY, **kwargs: Any
+    ) -> Any:
+        def make(count: Callable[[], int | None], label: str) -> Progress:
+            mode = progress_mode(progress_flag, quiet())
+            total = count() if mode else None
+            if total is None:  # nothing to count (a service without a backlog): no progress
+                mode = None
+            return Progress(total, mode=mode, every=progress_every, label=label)
 
-    def update(self, status: str) -> None:
-        self.count += 1
-        if status == "failed":
-            self.failed += 1
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if now - self._last >= self.every:
-            self._last = now
-            rate = self.count / max(now - self._start, 1e-9)
-            click.echo(f"\r{self.count} documents, {self.failed} failed ({rate:.0f}/s)", err=True, nl=False)
+        return fn(*args, progress=make, **kwargs)
 
-    def close(self) -> None:
-        if self.enabled and self.count:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+    wrapped = click.option(
+        "--progress-every",
+        type=click.FloatRange(0),
+        default=DEFAULT_EVERY,
+        show_default=True,
+        metavar="SECONDS",
+        help="Seconds between progress lines when stderr is not a terminal.",
+    )(wrapper)
+    return click.option(  # type: ignore[no-any-return]
+        "--progress/--no-progress",
+        "progress_flag",
+        default=None,
+        help="Progress: a bar on a terminal, a line every --progress-every seconds elsewhere [default: on; -q: off].",
+    )(wrapped)
+
+
+def names_option(fn: F) -> F:
+    """``--names story|input``: how output files are named (the ``names`` option of the formats)."""
+    return click.option(
+        "--names",
+        type=click.Choice(["story", "input"]),
+        default="story",
+        show_default=True,
+        help="Name outputs by story key, or after the input file's stem (story.txt -> story.en.xml; "
+        "a second story from an input of that stem, or a feed's entries: STEM-XXXXXXXX).",
+    )(fn)

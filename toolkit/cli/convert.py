@@ -10,15 +10,16 @@ import click
 from ..errors import ConfigError
 from .common import (
     EXIT_INTERRUPTED,
-    Progress,
     format_option,
     handle_errors,
     input_options,
     jobs_option,
     log_options,
     named,
+    names_option,
     partial_option,
     pipeline_options,
+    progress_options,
     quiet,
     reading_stdin,
 )
@@ -38,6 +39,7 @@ DEFAULT_FORMAT = "newsml"
     help="Output directory (created if missing).",
 )
 @format_option(DEFAULT_FORMAT)
+@names_option
 @click.option("--bundle", is_flag=True, help="newsml: one newsMessage per document holding its package and items.")
 @pipeline_options()
 @jobs_option
@@ -45,13 +47,14 @@ DEFAULT_FORMAT = "newsml"
 @click.option("--resume", is_flag=True, help="Skip documents whose outputs are already complete.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first document that fails (runs in one process).")
 @input_options
-@click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
+@progress_options
 @log_options
 @handle_errors
 def command(
     inputs: tuple[str, ...],
     outdir: str,
     fmt: str | None,
+    names: str,
     bundle: bool,
     config: Any,
     jobs: int,
@@ -59,22 +62,25 @@ def command(
     resume: bool,
     fail_fast: bool,
     read_options: Any,
-    progress: bool | None,
+    progress: Any,
 ) -> None:
     """Convert INPUT files, directories or globs (`-` for stdin) into OUTDIR.
 
     Each document goes through the pipeline and is written atomically, by default as
     NewsML-G2 (a newsItem per language version and a packageItem, validated against
-    IPTC's 2.35 schema and our profile). Names derive from the document's story, so a
-    re-run overwrites instead of adding copies, and an older version never replaces a
-    newer one. Failed inputs are listed in OUTDIR/failures.jsonl. Exit code 1 when any
-    failed or a requested translation is missing (unless --allow-partial), 130 when
-    interrupted (`--resume` finishes the job).
+    IPTC's 2.35 schema and our profile). Names derive from the document's story (or,
+    with --names input, from the input file's name), so a re-run overwrites instead of
+    adding copies, and an older version never replaces a newer one. OUTDIR/index.ndjson
+    traces each document's outputs to its input; failed inputs are listed in
+    OUTDIR/failures.jsonl. Exit code 1 when any failed or a requested translation is
+    missing (unless --allow-partial), 130 when interrupted (`--resume` finishes the job).
     """
-    from ..batch import convert
+    from ..batch import run
+    from ..io.readers import iter_sources
     from ..report import RunReport
-    from ..worker import OutputSpec
+    from ..worker import OutputSpec, Worker
     from .common import cpus
+    from .progress import count_files
 
     fmt = fmt or config.output_format or DEFAULT_FORMAT
     config.check_output(fmt)
@@ -83,14 +89,21 @@ def command(
         if fmt != "newsml":
             raise ConfigError(f"--bundle applies to --format newsml only (not {fmt!r})")
         options["bundle"] = True
+    if names != "story":
+        options["names"] = names
     reading_stdin(inputs)
-    meter = Progress(False if quiet() else progress)
+    output = OutputSpec(outdir, fmt, options)
+    worker = Worker(config.pipeline_spec(), output, resume=resume, fail_fast=fail_fast, read_options=read_options)
+
+    def sources() -> Any:  # walked lazily (twice with a progress bar: once to count, no file read)
+        return iter_sources(inputs, exclude=[outdir], follow_links=read_options.follow_links)
+
+    meter = progress(lambda: count_files(sources()), "convert")
 
     def on_result(result: Any) -> None:
-        meter.update(result.status)
+        meter.update(result)
         if result.status == "failed":
-            meter.close()
-            click.echo(f"FAILED {named(result.source, result.message or 'failed')}", err=True)
+            meter.echo(f"FAILED {named(result.source, result.message or 'failed')}")
 
     interrupted: list[int] = []
 
@@ -101,17 +114,8 @@ def command(
     report = RunReport(outdir, allow_partial=allow_partial)
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        convert(
-            inputs,
-            config.pipeline_spec(),
-            OutputSpec(outdir, fmt, options),
-            jobs=jobs or cpus(),
-            resume=resume,
-            fail_fast=fail_fast,
-            read_options=read_options,
-            on_result=on_result,
-            report=report,
-        )
+        run(worker, meter.track(sources()), jobs=jobs or cpus(), report=report, on_result=on_result)
+        meter.finish()
     except KeyboardInterrupt:
         interrupted.append(EXIT_INTERRUPTED)
     finally:

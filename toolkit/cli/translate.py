@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from .common import (
-    Progress,
     handle_errors,
     input_options,
     log_options,
@@ -17,7 +16,7 @@ from .common import (
     named,
     partial_option,
     pipeline_options,
-    quiet,
+    progress_options,
     reading_stdin,
     split_list,
 )
@@ -61,7 +60,7 @@ from .common import (
 )
 @pipeline_options(steps=False, to=False)
 @input_options
-@click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
+@progress_options
 @log_options
 @handle_errors
 def command(
@@ -77,7 +76,7 @@ def command(
     threads: int,
     config: Any,
     read_options: Any,
-    progress: bool | None,
+    progress: Any,
     allow_partial: bool,
 ) -> None:
     """Translate PATHs (files, directories, globs; `-` or nothing for stdin) into the --to languages.
@@ -98,6 +97,7 @@ def command(
     from ..processors.translate import MISSING
     from ..report import RunReport
     from ..worker import OutputSpec, Worker
+    from .progress import Progress, count_files
 
     paths = list(inputs) or ["-"]
     reading_stdin(paths)
@@ -122,19 +122,22 @@ def command(
     )
     output = OutputSpec(None, "jsonl" if fmt == "jsonl" else "none")
     worker = Worker(spec, output, keep_documents=fmt != "jsonl", dedupe=False, read_options=read_options)
-    meter = Progress(False if quiet() else progress)
+
+    def sources() -> Any:
+        return iter_sources(paths, follow_links=read_options.follow_links)
+
+    # a bar on stderr, unless the translations themselves go to the terminal
+    meter = Progress(None, mode=None) if sys.stdout.isatty() else progress(lambda: count_files(sources()), "translate")
     shown = 0
 
     def on_result(result: Any) -> None:
         nonlocal shown
-        meter.update(result.status)
+        meter.update(result)
         if result.status == "failed":
-            meter.close()
-            click.echo(f"FAILED {named(result.source or result.id, result.message or 'failed')}", err=True)
+            meter.echo(f"FAILED {named(result.source or result.id, result.message or 'failed')}")
             return
         for warning in (w for w in result.warnings if w.code == MISSING):
-            meter.close()
-            click.echo(f"WARNING {named(result.source or result.id, warning.message)} ({MISSING})", err=True)
+            meter.echo(f"WARNING {named(result.source or result.id, warning.message)} ({MISSING})")
         if result.status != "ok":
             return
         if fmt == "jsonl":
@@ -150,7 +153,7 @@ def command(
             sys.stdout.write("\n\n".join(parts) + "\n")
 
     def documents() -> Any:
-        for item in iter_sources(paths, follow_links=read_options.follow_links):
+        for item in meter.track(sources()):
             if item.is_stdin:
                 yield from read_bytes(data or b"", "<stdin>", options=read_options)
             elif item.supported:
