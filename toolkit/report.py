@@ -20,7 +20,8 @@ a JSONL line, or the source a record names), ``story`` the story key, ``outputs`
 its files in the output folder (for a skipped duplicate or unchanged document, those already
 there) and ``written`` how many of them this run wrote; a failed or skipped document has its
 ``code`` and ``message``. Lines are appended in batches once the documents' outputs are
-durable, with one ``write`` each (lines of concurrent runs never mix).
+durable, each batch with one ``O_APPEND`` write (on a local file system the lines of two runs
+appending at once do not interleave).
 """
 
 from __future__ import annotations
