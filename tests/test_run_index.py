@@ -80,3 +80,17 @@ def test_an_index_that_cannot_be_written_is_reported(cli, tmp_path):
     assert result.exit_code == 1
     assert f"{INDEX_FILE}: cannot append" in result.stderr
     assert len(list(out.glob("*.xml"))) == 2  # the outputs themselves are there
+
+
+def test_an_output_folder_named_as_input_is_read_without_its_index(cli, tmp_path):
+    from toolkit.io.readers import RUN_INDEX
+
+    assert RUN_INDEX == INDEX_FILE
+    out = tmp_path / "out"
+    assert cli("convert", SAMPLES / "ky_crafts.txt", "-o", out, "-f", "jsonl").exit_code == 0
+    again = cli("convert", out, "-o", tmp_path / "again", "-f", "jsonl")  # the folder named: read as asked
+    assert again.exit_code == 0 and again.stderr.strip().splitlines()[-1].startswith("1 documents"), again.stderr
+    own = tmp_path / "mine"  # a user's own file of that name, outside an output folder, is an input
+    own.mkdir()
+    (own / INDEX_FILE).write_text('{"text": "Metro opens.\\n\\nFive stations."}\n')
+    assert cli("convert", own, "-o", tmp_path / "third").stderr.strip().splitlines()[-1].startswith("1 documents")
