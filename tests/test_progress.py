@@ -132,3 +132,16 @@ def test_files_are_counted_done_as_results_show_it():
     meter.update(Result("ok", "5", "b.html"))
     assert meter.files == 3  # the feed was done when the next file began
     assert meter.line().startswith("3/3 files (100%), 5 documents, 1 failed")
+
+
+def test_a_watch_with_json_logs_writes_only_json_lines(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SAMPLES / "ky_crafts.txt", inbox / "a.txt")
+    args = ["--log-format", "json", "watch", str(inbox), "-o", str(tmp_path / "out"), "--once", "--settle", "0"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolkit", *args, "--progress-every", "0"], capture_output=True, timeout=180
+    )
+    assert proc.returncode == 0
+    lines = proc.stderr.decode().splitlines()
+    assert lines and all(line.startswith("{") for line in lines), lines

@@ -126,6 +126,14 @@ def log_options(fn: F) -> F:
     return fn
 
 
+def log_format(ctx: click.Context | None = None) -> str:
+    """``text`` or ``json`` (``--log-format``)."""
+    ctx = ctx or click.get_current_context(silent=True)
+    if ctx is None:
+        return "text"
+    return str(_logging_state(ctx)["format"])
+
+
 def quiet(ctx: click.Context | None = None) -> bool:
     """Whether ``-q`` was given (summaries and progress are then left out)."""
     ctx = ctx or click.get_current_context(silent=True)

@@ -12,6 +12,7 @@ from .common import (
     format_option,
     handle_errors,
     input_options,
+    log_format,
     log_options,
     names_option,
     partial_option,
@@ -138,6 +139,8 @@ def command(
         return
     report = RunReport(outdir, keep_failures=False)  # the run index; failures go to failed/
     meter = progress(lambda: _backlog(box, outdir), "watch")
+    if meter.mode == "lines" and log_format() == "json":
+        meter.close()  # plain lines would break a log of JSON objects; a terminal's bar stays
 
     def on_file(path: Any, status: str, results: list[Any]) -> None:
         for result in results:
