@@ -114,13 +114,13 @@ def split_in_two(src: Path, root: Path) -> list[Path]:
 
 def tree(folder: Path) -> dict[str, object]:
     """Every output's bytes, and the documents recorded as finished (the journals themselves
-    differ between runs: one per process, with times)."""
+    differ between runs: one per process, with times; so does the run index, index.ndjson)."""
     from toolkit.io.journal import DoneJournal
 
     files: dict[str, object] = {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.relative_to(folder).as_posix().startswith(".toolkit/")
+        if p.is_file() and not p.relative_to(folder).as_posix().startswith(".toolkit/") and p.name != "index.ndjson"
     }
     files[".toolkit/done"] = DoneJournal(folder / ".toolkit" / "done").completed()
     return files

@@ -77,7 +77,7 @@ def measure(kind: str, mode: str, n: int, root: Path, args: argparse.Namespace) 
         cmd = [*py, "watch", str(inbox), "-o", str(out), "-f", args.format, "--once", "--settle", "0"]
     wall, cpu, ok = timed(cmd, args.limit)
     if ok:
-        written = sum(1 for p in out.iterdir() if p.is_file() and p.name != "failures.jsonl")
+        written = sum(1 for p in out.iterdir() if p.is_file() and p.name not in ("failures.jsonl", "index.ndjson"))
         ok = written >= n
         if not ok:
             print(f"  ! {mode} {kind} {n}: only {written} outputs", file=sys.stderr)

@@ -191,10 +191,10 @@ def reference(items: list[Item], folder: Path) -> dict[str, bytes]:
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
+    """The outputs written (not the run's reports: failures.jsonl, the index)."""
+    reports = ("failures.jsonl", "index.ndjson")
     return {
-        p.name: p.read_bytes()
-        for p in folder.iterdir()
-        if p.is_file() and p.name != "failures.jsonl" and not p.name.startswith(".")
+        p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and p.name not in reports and p.name[0] != "."
     }
 
 

@@ -30,11 +30,12 @@ def make_inputs(root: Path, broken: bool = True) -> Path:
 
 
 def outputs(outdir: Path) -> dict[str, bytes]:
-    """Every file written, except the toolkit's own records (.toolkit/: see ``completed``)."""
+    """Every file written, except the toolkit's own records (.toolkit/: see ``completed``) and the
+    run index (index.ndjson: one line per document of every run, with the run's id and time)."""
     return {
         p.relative_to(outdir).as_posix(): p.read_bytes()
         for p in sorted(outdir.rglob("*"))
-        if p.is_file() and not p.relative_to(outdir).as_posix().startswith(".toolkit/")
+        if p.is_file() and not p.relative_to(outdir).as_posix().startswith(".toolkit/") and p.name != "index.ndjson"
     }
 
 

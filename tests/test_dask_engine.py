@@ -23,7 +23,7 @@ from toolkit.io.objectstore import ObjectJournal, ObjectStoreSink  # noqa: E402
 from toolkit.io.readers import ReadOptions, Source, iter_sources  # noqa: E402
 from toolkit.pipeline import PipelineSpec  # noqa: E402
 from toolkit.registry import PROCESSORS  # noqa: E402
-from toolkit.report import RunReport  # noqa: E402
+from toolkit.report import INDEX_FILE, RunReport  # noqa: E402
 from toolkit.worker import OutputSpec, Worker  # noqa: E402
 
 from .conftest import run_toolkit  # noqa: E402
@@ -68,7 +68,7 @@ def tree(folder):
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.relative_to(folder).as_posix().startswith(".toolkit")
+        if p.is_file() and not p.relative_to(folder).as_posix().startswith(".toolkit") and p.name != INDEX_FILE
     }
 
 

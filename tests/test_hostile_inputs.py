@@ -35,7 +35,8 @@ def stories(folder: Path, n: int = 3) -> Path:
 
 
 def output_count(folder: Path) -> int:
-    return len([p for p in folder.iterdir() if p.is_file() and p.name != "failures.jsonl"])
+    """Outputs written (not the run's reports: failures.jsonl and the run index)."""
+    return len([p for p in folder.iterdir() if p.is_file() and p.name not in ("failures.jsonl", "index.ndjson")])
 
 
 # -- FIFOs ---------------------------------------------------------------------------------------

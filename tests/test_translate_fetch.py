@@ -307,32 +307,3 @@ def test_download_paths_never_leave_the_store(server, packages, tmp_path):  # no
 
     got = download(f"{server.url}/pkg/{packages['kk_en'].name}", tmp_path / "d" / "x.argosmodel")
     assert got.path == tmp_path / "d" / "x.argosmodel" and Path(got.path).stat().st_size == got.size
-
-
-def test_readme_offline_translation_examples_run_as_written(cli, packages, models_dir, tmp_path, monkeypatch):  # noqa: F811
-    """The README's offline block, command by command, with the tests' tiny kk->en copy model
-    installed under the name the README uses (opus-mt-trk-en)."""
-    import re
-    import shlex
-    import shutil
-    import zipfile
-
-    from .conftest import ROOT
-
-    readme = (ROOT / "README.md").read_text("utf-8")
-    block = re.search(r"<!-- example:translation-offline -->\n```bash\n(.*?)```", readme, re.S).group(1)
-    with zipfile.ZipFile(packages["kk_en"]) as zf:
-        zf.extractall(tmp_path / "x")
-    shutil.move(tmp_path / "x" / "translate-kk_en-1_0", tmp_path / "opus-mt-trk-en")
-    assert cli("models", "install", tmp_path / "opus-mt-trk-en").exit_code == 0
-    monkeypatch.chdir(tmp_path)
-    story = "Үкімет дүйсенбі күні жаңа сауда ережелерін жариялады."
-    (tmp_path / "story.txt").write_text(story + "\n", "utf-8")
-    (tmp_path / "pairs.tsv").write_text(f"{story}\t{story}\n", "utf-8")
-    for line in block.strip().splitlines():
-        args = shlex.split(line)
-        assert args[0] == "toolkit"
-        result = cli(*args[1:])
-        assert result.exit_code == 0, (line, result.output)
-        if args[1] == "translate":
-            assert story in result.stdout

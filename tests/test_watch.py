@@ -79,11 +79,12 @@ _STAMPS = re.compile(rb"<(versionCreated|firstCreated)>[^<]*</\1>|timestamp=\"[^
 
 
 def outputs(outbox: Path) -> dict[str, bytes]:
-    """Every file written, except the toolkit's own records (.toolkit/: see ``completed``)."""
+    """Every file written, except the toolkit's own records (.toolkit/: see ``completed``) and the
+    run index (index.ndjson: a line per document of every run, with the run's id and time)."""
     return {
         p.relative_to(outbox).as_posix(): _STAMPS.sub(b"", p.read_bytes())
         for p in sorted(outbox.rglob("*"))
-        if p.is_file() and not p.relative_to(outbox).as_posix().startswith(".toolkit/")
+        if p.is_file() and not p.relative_to(outbox).as_posix().startswith(".toolkit/") and p.name != "index.ndjson"
     }
 
 
@@ -188,12 +189,14 @@ def test_identical_redelivery_produces_no_new_output(tmp_path):
     drop(inbox, "story.txt", sample.read_bytes())
     proc = run_once(inbox, outbox)
     assert proc.returncode == 0, proc.stderr
-    before = {p: p.stat().st_mtime_ns for p in outbox.rglob("*") if p.is_file()}
+    before = {p: p.stat().st_mtime_ns for p in outbox.rglob("*") if p.is_file() and p.name != "index.ndjson"}
     drop(inbox, "story.txt", sample.read_bytes())
     proc = run_once(inbox, outbox, json_logs=True)
     assert proc.returncode == 0
-    after = {p: p.stat().st_mtime_ns for p in outbox.rglob("*") if p.is_file()}
-    assert after == before  # nothing rewritten
+    after = {p: p.stat().st_mtime_ns for p in outbox.rglob("*") if p.is_file() and p.name != "index.ndjson"}
+    assert after == before  # nothing rewritten (the run index gained a line: the re-delivery, skipped)
+    index = [json.loads(line) for line in (outbox / "index.ndjson").read_text().splitlines()]
+    assert [(r["status"], r["code"]) for r in index] == [("ok", None), ("skipped", "already-done")]
     assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["story.txt", "story~1.txt"]
     health = [json.loads(line) for line in proc.stderr.decode().splitlines() if '"health"' in line][-1]
     assert health["duplicates"] == 1 and health["ok"] == 0

@@ -13,7 +13,9 @@
     format = "jsonl"
     options = {}                 # options for the output format
 
-Unknown sections or keys are errors (a typo should not be silently ignored).
+Unknown sections, keys, processors and options are errors (a typo should not be silently
+ignored): the message names the file, the table and the closest valid name
+(``pipeline.toml: [steps.clean] has no option 'min_doc' (did you mean 'min_docs'?)``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .pipeline import DEFAULT_BATCH_SIZE, DEFAULT_STEPS, PipelineSpec
+from .registry import FORMATS, PROCESSORS, UnknownOptionError, did_you_mean
 
 
 @dataclass(slots=True)
@@ -40,6 +43,13 @@ class Config:
     def pipeline_spec(self) -> PipelineSpec:
         return PipelineSpec.from_names(self.steps, self.step_options, self.batch_size)
 
+    def check_output(self, fmt: str) -> None:
+        """Check the file's ``[output] options`` against the format ``fmt`` (the one a command
+        chose: ``-f``, the file's ``format``, or its default), naming the file and the closest
+        valid option on a typo."""
+        if self.output_options and fmt in FORMATS:
+            _check_options(FORMATS, fmt, self.output_options, "[output.options]", self.path, f" for format {fmt!r}")
+
 
 def _expect(value: Any, kind: type | tuple[type, ...], where: str, path: str) -> Any:
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
@@ -47,19 +57,35 @@ def _expect(value: Any, kind: type | tuple[type, ...], where: str, path: str) ->
     return value
 
 
+_SECTIONS = ("pipeline", "steps", "output")
+_PIPELINE_KEYS = ("steps", "batch_size")
+_OUTPUT_KEYS = ("format", "options")
+
+
+def _unknown(keys: Any, valid: tuple[str, ...], what: str, path: str, *, sections: bool = False) -> None:
+    """A ConfigError naming the first unknown key and the closest valid one."""
+    for key in keys:
+        if key not in valid:
+            if sections:
+                hint = did_you_mean(key, valid, " (did you mean [{}]?)")
+                shown = ", ".join(f"[{v}]" for v in valid)
+                raise ConfigError(f"unknown section [{key}]{hint}; valid: {shown}", path=path)
+            raise ConfigError(f"unknown key {key!r} in {what}{did_you_mean(key, valid)}", path=path)
+
+
 def parse_config(data: dict[str, Any], path: str = "<config>") -> Config:
+    """A :class:`Config` from parsed TOML; a typo (an unknown section, key, processor or option)
+    is a ConfigError naming the file, the table and the closest valid name."""
     config = Config(path=path)
-    unknown = set(data) - {"pipeline", "steps", "output"}
-    if unknown:
-        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}", path=path)
+    _unknown(data, _SECTIONS, "", path, sections=True)
     pipeline = _expect(data.get("pipeline", {}), dict, "[pipeline]", path)
-    bad = set(pipeline) - {"steps", "batch_size"}
-    if bad:
-        raise ConfigError(f"unknown key(s) in [pipeline]: {', '.join(sorted(bad))}", path=path)
+    _unknown(pipeline, _PIPELINE_KEYS, "[pipeline]", path)
     if "steps" in pipeline:
         steps = _expect(pipeline["steps"], list, "pipeline.steps", path)
         if not all(isinstance(s, str) and s for s in steps):
             raise ConfigError("pipeline.steps must be a list of processor names", path=path)
+        for step in steps:
+            _check_processor(step, "pipeline.steps", path)
         config.steps = list(steps)
     if "batch_size" in pipeline:
         config.batch_size = _expect(pipeline["batch_size"], int, "pipeline.batch_size", path)
@@ -67,15 +93,36 @@ def parse_config(data: dict[str, Any], path: str = "<config>") -> Config:
             raise ConfigError("pipeline.batch_size must be >= 1", path=path)
     steps_opts = _expect(data.get("steps", {}), dict, "[steps]", path)
     for name, opts in steps_opts.items():
-        config.step_options[name] = dict(_expect(opts, dict, f"[steps.{name}]", path))
+        options = dict(_expect(opts, dict, f"[steps.{name}]", path))
+        _check_processor(name, f"[steps.{name}]", path)
+        _check_options(PROCESSORS, name, options, f"[steps.{name}]", path)
+        config.step_options[name] = options
     output = _expect(data.get("output", {}), dict, "[output]", path)
-    bad = set(output) - {"format", "options"}
-    if bad:
-        raise ConfigError(f"unknown key(s) in [output]: {', '.join(sorted(bad))}", path=path)
+    _unknown(output, _OUTPUT_KEYS, "[output]", path)
     if "format" in output:
         config.output_format = _expect(output["format"], str, "output.format", path)
+        if config.output_format not in FORMATS:
+            hint = did_you_mean(config.output_format, FORMATS.names())
+            raise ConfigError(f"output.format: unknown format {config.output_format!r}{hint}", path=path)
     config.output_options = dict(_expect(output.get("options", {}), dict, "output.options", path))
+    if config.output_format:
+        config.check_output(config.output_format)
     return config
+
+
+def _check_processor(name: str, where: str, path: str) -> None:
+    if name not in PROCESSORS:
+        hint = did_you_mean(name, PROCESSORS.names())
+        raise ConfigError(f"{where}: unknown processor {name!r}{hint} (see `toolkit processors`)", path=path)
+
+
+def _check_options(
+    registry: Any, name: str, options: dict[str, Any], where: str, path: str | None, what: str = ""
+) -> None:
+    try:
+        registry.check_options(name, options)
+    except UnknownOptionError as exc:
+        raise ConfigError(f"{where} has no option {exc.option!r}{what}{exc.hint}", path=path) from None
 
 
 def read_toml(path: str | os.PathLike[str], what: str = "config file") -> dict[str, Any]:

@@ -33,6 +33,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import threading
 import uuid
 from collections import deque
@@ -528,8 +529,10 @@ def connect(address: str) -> Iterator[tuple[Any, int | None]]:
 def output_for(output: OutputSpec, storage_options: Mapping[str, Any] | None = None) -> OutputSpec:
     """``output`` with a URL ``outdir`` resolved: a local folder (``file://``) stays a folder
     (staged renames, fsync, story locks); any other URL becomes an :class:`ObjectStoreSink`."""
-    if output.outdir is None or local_path(output.outdir) is not None:
-        return output if output.outdir is None else replace(output, outdir=local_path(output.outdir))
+    if output.outdir is None:
+        return output
+    if (path := local_path(output.outdir)) is not None:  # absolute: a worker's current folder is not ours
+        return replace(output, outdir=os.path.abspath(path))
     sink = functools.partial(ObjectStoreSink, output.outdir, storage_options=dict(storage_options or {}))
     return replace(output, outdir=None, sink=sink)
 

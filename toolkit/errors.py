@@ -85,6 +85,12 @@ class DocumentFormatError(InputError):
     code = "document-format"
 
 
+class InvalidJSONError(DocumentFormatError):
+    """A JSON (JSONL, stream) line that is not JSON at all."""
+
+    code = "invalid-json"
+
+
 class UnsupportedInputError(InputError):
     code = "unsupported-input"
 

@@ -11,6 +11,10 @@ whether it differs from what the lookup holds under its name), the warnings, and
 notice when the document must not be written (an older version than the one already out).
 Writing is a sink's job (:mod:`toolkit.io.sinks`).
 
+File names start with the story key (``KEY.en.xml``), or, with the option ``names="input"``
+(``--names input``), with a name made from the input file's stem (``story.en.xml`` for
+``story.txt``): see :func:`name_base`, shared by every built-in format.
+
 Built-in here: ``jsonl`` (the whole Document) and ``txt`` (cleaned text, one file per
 language version). NewsML-G2 and ninjs live in :mod:`toolkit.newsml`; more come from the
 ``toolkit.formats`` entry point group (:data:`toolkit.registry.FORMATS`).
@@ -18,12 +22,15 @@ language version). NewsML-G2 and ninjs live in :mod:`toolkit.newsml`; more come 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
 from .document import Document, Notice
-from .story import DEFAULT_PROVIDER, safe_name, stem, story_key
+from .errors import ConfigError
+from .story import DEFAULT_PROVIDER, NAMES_DIR, input_stem, safe_name, stem, story_key
 from .text import utf8
 
 #: Earlier outputs by name: called with the names a format wants, returns those that exist.
@@ -65,7 +72,9 @@ class Rendering:
 
 @runtime_checkable
 class Format(Protocol):
-    """An output format (see the module documentation)."""
+    """An output format (see the module documentation). A format may also have
+    ``locks(doc) -> list[str]``: names a worker locks, besides the story key, while it renders
+    and writes ``doc`` (the built-in formats lock the input's stem with ``names="input"``)."""
 
     name: str
 
@@ -79,6 +88,78 @@ def mark_unchanged(files: list[OutputFile], earlier: Mapping[str, bytes]) -> lis
     return [f if earlier.get(f.name) != f.data else replace(f, changed=False) for f in files]
 
 
+# -- names ------------------------------------------------------------------------------------------
+
+#: How output files are named: ``story`` (by the story key, the default) or ``input`` (after
+#: the input file's stem).
+NAMINGS = ("story", "input")
+
+
+def check_naming(names: str) -> str:
+    if names not in NAMINGS:
+        raise ConfigError(f"unknown names option {names!r}: use one of {', '.join(NAMINGS)}")
+    return names
+
+
+def _short(key: str) -> str:
+    """Eight characters that tell stories with one input stem apart (from the key: stable)."""
+    if re.fullmatch(r"[0-9a-f]{16}", key):
+        return key[:8]  # a content id: its own first characters, as in the key-named files
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _record(kind: str, name: str) -> str:
+    return f"{NAMES_DIR}/{kind}/{name}"
+
+
+def name_locks(doc: Document, names: str) -> list[str]:
+    """What a worker must lock besides the story while ``doc`` is rendered and written: with
+    ``names="input"``, the input's stem (two stories claiming one name never race)."""
+    if names != "input":
+        return []
+    return ["name:" + safe_name(input_stem(doc.source)[0] or doc.id)]
+
+
+def name_base(doc: Document, key: str, previous: Lookup, names: str = "story") -> tuple[str, list[OutputFile]]:
+    """What every file name of ``doc``'s story starts with, and the name records to write
+    with the files.
+
+    ``names="story"``: the story key. ``names="input"``: a name after the input's stem, kept by
+    the story for good, so that its later versions (from whatever input) replace its files:
+
+    * a story that has a name already (recorded in the output folder) keeps it;
+    * else the stem of its input file (``story.txt`` -> ``story``), when no other story holds
+      that name; a second story from an input of the same stem gets ``STEM-XXXXXXXX`` (eight
+      characters from its key, so the same on every run);
+    * an entry of a file that holds several (a feed, a JSONL file) is always ``STEM-XXXXXXXX``.
+
+    Which story holds which name is kept in two small records under ``.toolkit/names/``,
+    rendered here as files (the sink writes them with the outputs, atomically) and read back
+    through ``previous``: the format still reads and writes nothing itself.
+    """
+    if names != "input":
+        return key, []
+    by_story = _record("story", safe_name(key))
+    known = previous([by_story]).get(by_story)
+    base = known.decode("utf-8", "replace").strip() if known else ""
+    if not base or safe_name(base) != base:
+        stem_, entry = input_stem(doc.source)
+        first = safe_name(stem_) if stem_ else safe_name(key)
+        candidates = ([] if entry else [first]) + [safe_name(f"{first}-{_short(key)}"), safe_name(f"{first}-{key}")]
+        base = safe_name(key)
+        for candidate in candidates:
+            record = _record("name", candidate)
+            owner = previous([record]).get(record)
+            if owner is None or owner.decode("utf-8", "replace") == key:
+                base = candidate
+                break
+    records = [
+        OutputFile(by_story, base.encode("utf-8"), media_type="text/plain"),
+        OutputFile(_record("name", base), key.encode("utf-8", "surrogatepass"), media_type="text/plain"),
+    ]
+    return base, records
+
+
 def render_text(title: str | None, paragraphs: list[str]) -> str:
     """Cleaned text: the title, a blank line, then paragraphs separated by blank lines."""
     parts = ([title] if title else []) + paragraphs
@@ -86,22 +167,29 @@ def render_text(title: str | None, paragraphs: list[str]) -> str:
 
 
 class _Plain:
-    """Shared by the unversioned formats: story key from the provider, unchanged files marked."""
+    """Shared by the unversioned formats: story key from the provider, names, unchanged files marked."""
 
     name = ""
 
-    def __init__(self, *, provider: str = DEFAULT_PROVIDER) -> None:
+    def __init__(self, *, provider: str = DEFAULT_PROVIDER, names: str = "story") -> None:
         self.provider = provider
+        self.names = check_naming(names)
 
     def story_key(self, doc: Document) -> str:
         return story_key(doc, self.provider)
 
-    def files(self, doc: Document, key: str) -> list[OutputFile]:  # pragma: no cover - abstract
+    def locks(self, doc: Document) -> list[str]:
+        return name_locks(doc, self.names)
+
+    def files(self, doc: Document, base: str) -> list[OutputFile]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def render(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> Rendering:
         key = self.story_key(doc)
-        files = self.files(doc, key)
+        base, records = name_base(doc, key, previous, self.names)
+        files = self.files(doc, base)
+        if files:
+            files += records
         return Rendering(key, mark_unchanged(files, previous([f.name for f in files])))
 
 
@@ -110,7 +198,7 @@ class NoFormat(_Plain):
 
     name = "none"
 
-    def files(self, doc: Document, key: str) -> list[OutputFile]:
+    def files(self, doc: Document, base: str) -> list[OutputFile]:
         return []
 
 
@@ -119,9 +207,12 @@ class JsonlFormat(_Plain):
 
     name = "jsonl"
 
-    def files(self, doc: Document, key: str) -> list[OutputFile]:
+    def files(self, doc: Document, base: str) -> list[OutputFile]:
         data = (doc.to_json() + "\n").encode("utf-8")
-        return [OutputFile(f"{safe_name(key)}.jsonl", data, doc.lang, media_type="application/json")]
+        return [OutputFile(f"{safe_name(base)}.jsonl", data, doc.lang, media_type="application/json")]
+
+
+_TEXT = "text/plain; charset=utf-8"
 
 
 class TextFormat(_Plain):
@@ -130,17 +221,18 @@ class TextFormat(_Plain):
 
     name = "txt"
 
-    def files(self, doc: Document, key: str) -> list[OutputFile]:
+    def files(self, doc: Document, base: str) -> list[OutputFile]:
         text = render_text(doc.title, [p.text for p in doc.paragraphs])
-        name = f"{stem(key, doc.lang)}.txt" if doc.lang else f"{safe_name(key)}.txt"
-        out = [OutputFile(name, utf8(text), doc.lang, media_type="text/plain; charset=utf-8")]
+        name = f"{stem(base, doc.lang)}.txt" if doc.lang else f"{safe_name(base)}.txt"
+        out = [OutputFile(name, utf8(text), doc.lang, media_type=_TEXT)]
         for tlang, tr in sorted(doc.translations.items()):
             text = render_text(tr.title, [p.text for p in tr.paragraphs])
-            out.append(OutputFile(f"{stem(key, tlang)}.txt", utf8(text), tlang, media_type="text/plain; charset=utf-8"))
+            out.append(OutputFile(f"{stem(base, tlang)}.txt", utf8(text), tlang, media_type=_TEXT))
         return out
 
 
 __all__ = [
+    "NAMINGS",
     "NO_PREVIOUS",
     "Format",
     "JsonlFormat",
@@ -150,5 +242,7 @@ __all__ = [
     "Rendering",
     "TextFormat",
     "mark_unchanged",
+    "name_base",
+    "name_locks",
     "render_text",
 ]

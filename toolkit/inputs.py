@@ -16,6 +16,7 @@ the input, and a stable code), so one bad input never stops a batch.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -24,7 +25,14 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Union
 
 from .document import Document, Paragraph, content_id
-from .errors import DocumentFormatError, EmptyInputError, InputError, ToolkitError, UnsupportedInputError
+from .errors import (
+    DocumentFormatError,
+    EmptyInputError,
+    InputError,
+    InvalidJSONError,
+    ToolkitError,
+    UnsupportedInputError,
+)
 from .io.decode import decode
 from .io.readers import ReadOptions, Source, check_text, read_data, read_source, read_source_bytes
 
@@ -121,6 +129,18 @@ def read_lines(
 
 
 _NINJS_KEYS = {"uri", "headline", "headlines", "bodies", "body_html", "body_text", "versioncreated", "versionCreated"}
+_TEXT_KEYS = {"text", "html", "source", "title", "lang", "guid", "id"}
+_DOCUMENT_KEYS = {"schema", *(f.name for f in dataclasses.fields(Document))}
+#: What a record must be, in the words of the people who send them.
+RECORD_HELP = (
+    'send {"text": "..."} or {"html": "..."} (optional "title", "lang", "guid", "source", "id"), '
+    "a ninjs item, or a document as toolkit writes it (--format jsonl)"
+)
+
+
+def invalid_json(exc: json.JSONDecodeError, where: str) -> InvalidJSONError:
+    """The error of a line that is not JSON (its own code, ``invalid-json``)."""
+    return InvalidJSONError(f"invalid JSON: {exc.msg} (column {exc.colno}); one JSON object per line", path=where)
 
 
 def record_to_document(record: object, where: str) -> Document:
@@ -128,7 +148,11 @@ def record_to_document(record: object, where: str) -> Document:
     simple ``{"text": ...}`` / ``{"html": ...}`` record (optional ``source``, ``title``,
     ``lang``, ``guid``)."""
     if not isinstance(record, dict):
-        raise DocumentFormatError(f"a record must be a JSON object, not {type(record).__name__}", path=where)
+        kind = "an array" if isinstance(record, list) else type(record).__name__
+        raise DocumentFormatError(f"a record must be a JSON object, not {kind}: {RECORD_HELP}", path=where)
+    if not set(record) & (_TEXT_KEYS | _NINJS_KEYS | _DOCUMENT_KEYS):
+        shown = ", ".join(repr(k) for k in sorted(record)[:5]) or "none"
+        raise DocumentFormatError(f"not a document (fields: {shown}): {RECORD_HELP}", path=where)
     if ("text" in record or "html" in record) and not ({"schema", "raw", "paragraphs"} & set(record)):
         kind = "html" if "html" in record else "text"
         body = record.get(kind)
@@ -136,9 +160,14 @@ def record_to_document(record: object, where: str) -> Document:
             raise DocumentFormatError(f"'{kind}' must be a non-empty string", path=where)
         if kind == "text":
             check_text(body, where)
-        unknown = set(record) - {"text", "html", "source", "title", "lang", "guid", "id"}
+        unknown = sorted(set(record) - _TEXT_KEYS)
         if unknown:
-            raise DocumentFormatError(f"unknown field(s) {', '.join(sorted(map(repr, unknown)))}", path=where)
+            from .registry import did_you_mean
+
+            hint = did_you_mean(unknown[0], sorted(_TEXT_KEYS))
+            raise DocumentFormatError(
+                f"unknown field(s) {', '.join(map(repr, unknown))}{hint}: {RECORD_HELP}", path=where
+            )
         doc = Document.from_text(
             body,
             source=str(record.get("source") or where),
@@ -183,8 +212,7 @@ def jsonl_documents(text: str, source: str, first_line: int = 1) -> Iterator[Doc
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            error = DocumentFormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where)
-            yield Document.failed_input(where, error)
+            yield Document.failed_input(where, invalid_json(exc, where))
             continue
         try:
             yield record_to_document(record, where)

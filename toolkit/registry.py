@@ -13,9 +13,10 @@ arguments.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,35 @@ class Entry:
     target: str | Callable[..., Any]  # "module:attr" or the factory itself
     description: str = ""
     origin: str = "builtin"  # "builtin", "entry point (dist)", "registered"
+
+
+def did_you_mean(word: str, choices: Iterable[str], template: str = " (did you mean {!r}?)") -> str:
+    """`` (did you mean 'min_docs'?)`` when a choice is close to ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return template.format(close[0]) if close else ""
+
+
+class UnknownOptionError(ConfigError):
+    """A processor or format was given an option it does not have (a typo in a config file)."""
+
+    code = "unknown-option"
+
+    def __init__(self, kind: str, name: str, option: str, valid: list[str]) -> None:
+        self.kind, self.name, self.option, self.valid = kind, name, option, valid
+        self.hint = did_you_mean(option, valid)
+        super().__init__(f"{kind} {name!r} has no option {option!r}{self.hint}")
+
+
+def option_names(factory: Callable[..., Any]) -> list[str] | None:
+    """The keyword options ``factory`` accepts (None: any, or unknown)."""
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # no signature available (builtins)
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in params if p.kind in kinds]
 
 
 def _import_target(target: str) -> Any:
@@ -100,7 +130,7 @@ class Registry:
         entry = self._entries.get(name)
         if entry is None:
             known = ", ".join(self.names()) or "none"
-            raise self._error(f"unknown {self.kind} {name!r} (known: {known})")
+            raise self._error(f"unknown {self.kind} {name!r}{did_you_mean(name, self.names())} (known: {known})")
         if isinstance(entry.target, str):
             try:
                 factory = _import_target(entry.target)
@@ -110,9 +140,21 @@ class Registry:
             return factory
         return entry.target
 
+    def check_options(self, name: str, options: Mapping[str, Any]) -> None:
+        """Raise :class:`UnknownOptionError` (naming the closest valid option) when ``options``
+        holds a key the factory of ``name`` does not accept; missing options are not checked."""
+        valid = option_names(self.get(name))
+        if valid is None:
+            return
+        for key in options:
+            if key not in valid:
+                raise UnknownOptionError(self.kind, name, str(key), valid)
+
     def create(self, name: str, **options: Any) -> Any:
-        """Call the factory of ``name`` with ``options``; a wrong option is a ConfigError."""
+        """Call the factory of ``name`` with ``options``; a wrong option is a ConfigError
+        (an unknown one: :class:`UnknownOptionError`, with the closest valid option)."""
         factory = self.get(name)
+        self.check_options(name, options)
         try:
             inspect.signature(factory).bind(**options)
         except TypeError as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -207,7 +207,9 @@ def sources(
             local.append(path)
             continue
         if local:
-            yield from iter_sources(local, exclude=[out] if (out := exclude and local_path(exclude)) else [])
+            # a worker's current folder is not the driver's: it gets absolute paths (the names shown stay as given)
+            for source in iter_sources(local, exclude=[out] if (out := exclude and local_path(exclude)) else []):
+                yield source if source.path is None else replace(source, path=os.path.abspath(source.path))
             local = []
         if item is not None:
             for remote in list_inputs(item, storage_options):

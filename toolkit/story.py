@@ -11,8 +11,10 @@ story, never on the time of the run or on what the pipeline made of the text:
 
 Every output file of a story is named ``KEY.SUFFIX.EXT`` (``KEY.en.xml``, ``KEY.ru.txt``,
 ``KEY.package.json``): the same key in every format, so an output can be traced to its
-story whatever the format. :func:`safe_name` makes sure no key, guid or language tag can
-name a file outside the output folder.
+story whatever the format (and through the run index, ``index.ndjson``, to its input).
+With ``names="input"`` a format puts a name made from the input file's stem in place of
+the key (see :func:`toolkit.formats.name_base`); guids keep the key. :func:`safe_name`
+makes sure no key, guid or language tag can name a file outside the output folder.
 """
 
 from __future__ import annotations
@@ -96,3 +98,30 @@ def story_key(doc: Document, provider: str = DEFAULT_PROVIDER) -> str:
 def stem(key: str, suffix: str) -> str:
     """File name without extension for one output of a story (``KEY.LANG``, ``KEY.package``)."""
     return f"{safe_name(key)}.{safe_name(suffix)}"
+
+
+#: Where formats keep, with ``names="input"``, which story holds which name: files they render
+#: beside the outputs (written by the sink with them), never outputs themselves.
+NAMES_DIR = ".toolkit/names"
+
+
+def is_output(name: str) -> bool:
+    """Whether ``name`` is an output (False for the name records kept under :data:`NAMES_DIR`)."""
+    return not name.startswith(NAMES_DIR + "/")
+
+
+_ENTRY = re.compile(r"^(?P<file>.+?)(?:#|:)(?P<n>[0-9]+)$")
+
+
+def input_stem(source: str | None) -> tuple[str, bool]:
+    """(the stem of the input file a document came from, whether it is one entry of several
+    in that file): ``news/story.txt`` -> ``("story", False)``; ``feed.xml#3`` (an entry of a
+    feed) and ``wire.jsonl:7`` (a JSONL line) -> ``("feed", True)``, ``("wire", True)``."""
+    text = (source or "").strip()
+    match = _ENTRY.match(text)
+    entry = match is not None
+    if match is not None:
+        text = match["file"]
+    name = text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    base, dot, suffix = name.rpartition(".")
+    return (base if dot and base and suffix else name), entry

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from .document import Document
-from .errors import DocumentFormatError, InputError
-from .inputs import read_record
+from .errors import InputError
+from .inputs import invalid_json, read_record
 from .io.readers import MAX_INPUT_BYTES
 from .report import PARTIAL, RunReport
 from .text import json_dumps
@@ -95,8 +95,7 @@ def line_document(number: int, line: bytes | None, source: str = "<stdin>") -> D
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
-        error = DocumentFormatError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where)
-        return Document.failed_input(where, error)
+        return Document.failed_input(where, invalid_json(exc, where))
     return read_record(record, where)
 
 

@@ -677,7 +677,11 @@ class Watcher:
                 extra={"event": "stuck", "file": path.name, "error": reason},
             )
             status = "stuck"
-        log.info(
+        # failed and stuck files need someone to look at them: logged as errors (a monitor
+        # alerting on the level sees them); a file written with a translation missing, a warning
+        level = logging.ERROR if status in ("failed", "stuck") else logging.WARNING if partial else logging.INFO
+        log.log(
+            level,
             "%s %s",
             status,
             printable(path.name),  # one log line whatever the name holds (a newline, an escape)

@@ -43,6 +43,7 @@ from .io.readers import ReadOptions
 from .io.sinks import FolderSink, MemorySink, Sink, SinkEntry
 from .pipeline import PipelineSpec, Resources
 from .registry import FORMATS
+from .story import is_output
 
 #: Why a document is skipped (``Result.code`` of a ``skipped`` result), besides the codes
 #: processors and readers use (``empty-document``, ``not-text``, ``in-package``, ...).
@@ -357,7 +358,7 @@ class Worker:
                 continue
             if self.resume and (names := self._sink.done(doc.id, digest)) is not None:
                 results[i] = self._skipped(doc, "already-done", "written before with this configuration (--resume)")
-                results[i].outputs = [ItemVersion(n, written=False) for n in names]  # type: ignore[union-attr]
+                results[i].outputs = [ItemVersion(n, written=False) for n in names if is_output(n)]  # type: ignore[union-attr]
                 continue
             first_of[key] = i
             todo.append(i)
@@ -404,9 +405,12 @@ class Worker:
         assert self._format is not None and self._sink is not None
         fmt, sink = self._format, self._sink
         keys: dict[int, str] = {}
+        locks: set[str] = set()
+        more = getattr(fmt, "locks", None)  # what else the format settles (a name after the input)
         for i, doc in ready:
             try:
                 keys[i] = fmt.story_key(doc)
+                locks.update(more(doc) if more is not None else ())
             except Exception as exc:
                 results[i] = _failed(doc, exc, "render")
         ready = [(i, d) for i, d in ready if i in keys]
@@ -432,7 +436,7 @@ class Worker:
                 found.update(answer)
             return found
 
-        with sink.lock(set(keys.values())):
+        with sink.lock(set(keys.values()) | locks):
             entries: list[tuple[int, Document, Rendering]] = []
             for i, doc in ready:
                 try:
@@ -462,11 +466,12 @@ class Worker:
             if outcome is not None:
                 results[i] = _failed(doc, outcome, "write")
                 continue
+            outputs = [f for f in rendering.files if is_output(f.name)]  # not the name records
             result = result_of(
                 doc,
                 story=rendering.story,
-                outputs=[ItemVersion(f.name, f.lang, f.guid, f.version, f.changed) for f in rendering.files],
-                files=list(rendering.files) if keep else None,
+                outputs=[ItemVersion(f.name, f.lang, f.guid, f.version, f.changed) for f in outputs],
+                files=outputs if keep else None,
             )
             result.warnings.extend(rendering.warnings)
             if rendering.files and not rendering.changed:

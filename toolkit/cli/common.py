@@ -4,7 +4,8 @@ Option groups are decorators, so an option means the same and accepts the same v
 every command that has it: :func:`pipeline_options` (``-c/--config``, ``--steps``, ``--to``,
 ``--batch-size``), :func:`format_option` (``-f/--format``), :func:`jobs_option`
 (``-j/--jobs``), :func:`input_options` (``--encoding``) and :func:`log_options` (``-v``,
-``-q``, ``--log-format``: accepted before the command name and after it).
+``-q``, ``--log-format``: accepted before the command name and after it), :func:`models_dir_option`
+(``--models-dir``) and :func:`progress_options` with :class:`Progress`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import functools
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
 from ..errors import ConfigError, ToolkitError, printable
+from .progress import DEFAULT_EVERY, Progress, progress_mode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,6 +126,14 @@ def log_options(fn: F) -> F:
     return fn
 
 
+def log_format(ctx: click.Context | None = None) -> str:
+    """``text`` or ``json`` (``--log-format``)."""
+    ctx = ctx or click.get_current_context(silent=True)
+    if ctx is None:
+        return "text"
+    return str(_logging_state(ctx)["format"])
+
+
 def quiet(ctx: click.Context | None = None) -> bool:
     """Whether ``-q`` was given (summaries and progress are then left out)."""
     ctx = ctx or click.get_current_context(silent=True)
@@ -176,8 +185,9 @@ def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | N
             batch_size_option: int | None = None,
             **kwargs: Any,
         ) -> Any:
+            models_dir = kwargs.pop("models_dir", None) if to else None  # --models-dir comes with --to
             try:
-                config = build_config(config_path, steps_option, batch_size_option, to_option)
+                config = build_config(config_path, steps_option, batch_size_option, to_option, models_dir)
             except ConfigError as exc:  # outside the command's own handle_errors
                 fail(str(exc), EXIT_USAGE)
             return fn(*args, config=config, **kwargs)
@@ -191,6 +201,7 @@ def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | N
             help="Documents processed together." + ("" if batch_size else " [default: the configuration's, else 64]"),
         )(wrapper)
         if to:
+            wrapped = models_dir_option()(wrapped)
             wrapped = click.option(
                 "--to",
                 "to_option",
@@ -207,6 +218,32 @@ def pipeline_options(*, steps: bool = True, to: bool = True, batch_size: int | N
         return wrapped  # type: ignore[no-any-return]
 
     return decorate
+
+
+MODELS_DIR_HELP = "Model directory (default: $TOOLKIT_MODELS_DIR, else $XDG_DATA_HOME/toolkit/models)."
+
+
+def _existing_models_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not os.path.isdir(value):
+        what = "is not a folder" if os.path.exists(value) else "does not exist"
+        raise click.BadParameter(
+            f"{value!r} {what}: give the folder models are installed in "
+            "(`toolkit models install FILE --models-dir DIR` creates it)"
+        )
+    return value
+
+
+def models_dir_option(*, must_exist: bool = True, hidden: bool = False) -> Callable[[F], F]:
+    """``--models-dir DIR``. ``must_exist``: the folder is read (translate, list, show, remove,
+    evaluate), so a missing one is a usage error (exit 2) rather than an empty store."""
+    return click.option(
+        "--models-dir",
+        "models_dir",
+        type=click.Path(file_okay=False),
+        callback=_existing_models_dir if must_exist else None,
+        hidden=hidden,
+        help=MODELS_DIR_HELP,
+    )
 
 
 def model_locations(models_dir: str | None = None) -> dict[str, Any]:
@@ -230,7 +267,11 @@ def model_store(models_dir: str | None = None) -> Any:
 
 
 def build_config(
-    config_path: str | None, steps: str | None, batch_size: int | None, to: tuple[str, ...] | list[str] = ()
+    config_path: str | None,
+    steps: str | None,
+    batch_size: int | None,
+    to: tuple[str, ...] | list[str] = (),
+    models_dir: str | None = None,
 ) -> Any:
     """The one bridge from command-line options and a config file to a library Config."""
     from ..config import Config, load_config
@@ -246,8 +287,10 @@ def build_config(
         if batch_size < 1:
             raise ConfigError("--batch-size must be >= 1")
         config.batch_size = batch_size
-    if "translate" in config.steps:  # where the models are, from the environment unless configured
+    if "translate" in config.steps:  # where the models are: --models-dir, the config, the environment
         options = config.step_options.setdefault("translate", {})
+        if models_dir:
+            options["models_dir"] = models_dir
         for key, value in model_locations(options.get("models_dir")).items():
             options.setdefault(key, value)
     return config
@@ -297,29 +340,48 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-class Progress:
-    """A one-line progress counter on stderr, shown only when stderr is a terminal."""
+def progress_options(fn: F) -> F:
+    """``--progress/--no-progress`` and ``--progress-every``: passed on as ``progress``, a function
+    ``progress(count, label) -> Progress`` where ``count()`` gives the total (None: nothing to
+    show), called only when progress is shown (a bar on a terminal, plain lines elsewhere, nothing with ``-q`` or
+    ``--no-progress``; see :mod:`.progress`)."""
 
-    def __init__(self, enabled: bool | None = None, every: float = 0.2) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.every = every
-        self.count = 0
-        self.failed = 0
-        self._last = 0.0
-        self._start = time.perf_counter()
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any, progress_flag: bool | None = None, progress_every: float = DEFAULT_EVERY, **kwargs: Any
+    ) -> Any:
+        def make(count: Callable[[], int | None], label: str) -> Progress:
+            mode = progress_mode(progress_flag, quiet())
+            total = count() if mode else None
+            if total is None:  # nothing to count (a service without a backlog): no progress
+                mode = None
+            return Progress(total, mode=mode, every=progress_every, label=label)
 
-    def update(self, status: str) -> None:
-        self.count += 1
-        if status == "failed":
-            self.failed += 1
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if now - self._last >= self.every:
-            self._last = now
-            rate = self.count / max(now - self._start, 1e-9)
-            click.echo(f"\r{self.count} documents, {self.failed} failed ({rate:.0f}/s)", err=True, nl=False)
+        return fn(*args, progress=make, **kwargs)
 
-    def close(self) -> None:
-        if self.enabled and self.count:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+    wrapped = click.option(
+        "--progress-every",
+        type=click.FloatRange(0),
+        default=DEFAULT_EVERY,
+        show_default=True,
+        metavar="SECONDS",
+        help="Seconds between progress lines when stderr is not a terminal.",
+    )(wrapper)
+    return click.option(  # type: ignore[no-any-return]
+        "--progress/--no-progress",
+        "progress_flag",
+        default=None,
+        help="Progress: a bar on a terminal, a line every --progress-every seconds elsewhere [default: on; -q: off].",
+    )(wrapped)
+
+
+def names_option(fn: F) -> F:
+    """``--names story|input``: how output files are named (the ``names`` option of the formats)."""
+    return click.option(
+        "--names",
+        type=click.Choice(["story", "input"]),
+        default="story",
+        show_default=True,
+        help="Name outputs by story key, or after the input file's stem (story.txt -> story.en.xml; "
+        "a second story from an input of that stem, or a feed's entries: STEM-XXXXXXXX).",
+    )(fn)

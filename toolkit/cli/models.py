@@ -7,7 +7,7 @@ import json
 
 import click
 
-from .common import handle_errors, model_store
+from .common import handle_errors, model_store, models_dir_option
 
 _DIR_HELP = "Model directory (default: $TOOLKIT_MODELS_DIR, else $XDG_DATA_HOME/toolkit/models)."
 
@@ -36,7 +36,7 @@ _register_more()
 
 
 @command.command("list")
-@click.option("--models-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
+@models_dir_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
 def list_models(models_dir: str | None, fmt: str) -> None:
@@ -103,7 +103,7 @@ def install(source: str, models_dir: str | None, force: bool, max_size: int | No
 
 @command.command("remove")
 @click.argument("name")
-@click.option("--models-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
+@models_dir_option()
 @handle_errors
 def remove(name: str, models_dir: str | None) -> None:
     """Remove the installed model NAME."""
@@ -113,7 +113,7 @@ def remove(name: str, models_dir: str | None) -> None:
 
 @command.command("show")
 @click.argument("name")
-@click.option("--models-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
+@models_dir_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
 def show(name: str, models_dir: str | None, fmt: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import handle_errors, model_locations, split_list
+from .common import handle_errors, model_locations, models_dir_option, split_list
 from .models_get import _DIR_HELP, _catalog, _proxies
 
 
@@ -80,7 +80,7 @@ def catalog(
 @click.option("--beam", "beam_size", type=click.IntRange(1), default=2, show_default=True)
 @click.option("--threads", type=click.IntRange(0), default=0, help="CPU threads (0: every available core).")
 @click.option("--output", type=click.Path(dir_okay=False), help="Also write the hypotheses here, one per line.")
-@click.option("--models-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
+@models_dir_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
 def evaluate(

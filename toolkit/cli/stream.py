@@ -36,7 +36,9 @@ def command(fmt: str | None, config: Any, separator: bool, allow_partial: bool) 
     from ..stream import process_stream, read_lines
     from ..worker import OutputSpec, Worker
 
-    output = OutputSpec(None, fmt or config.output_format or DEFAULT_FORMAT, config.output_options)
+    fmt = fmt or config.output_format or DEFAULT_FORMAT
+    config.check_output(fmt)
+    output = OutputSpec(None, fmt, config.output_options)
     worker = Worker(config.pipeline_spec(), output, dedupe=False)
     out = sys.stdout
 

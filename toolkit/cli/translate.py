@@ -8,16 +8,16 @@ from typing import Any
 import click
 
 from .common import (
-    Progress,
     fail_fast_option,
     handle_errors,
     input_options,
     log_options,
     model_locations,
+    models_dir_option,
     named,
     partial_option,
     pipeline_options,
-    quiet,
+    progress_options,
     reading_stdin,
     split_list,
 )
@@ -42,7 +42,7 @@ from .common import (
     show_default=True,
     help="Translation engine (argos needs `pip install toolkit[argos]`).",
 )
-@click.option("--models-dir", type=click.Path(file_okay=False), help="Model directory (see `toolkit models`).")
+@models_dir_option()
 @click.option(
     "--format",
     "fmt",
@@ -62,7 +62,7 @@ from .common import (
 @pipeline_options(steps=False, to=False)
 @fail_fast_option
 @input_options
-@click.option("--progress/--no-progress", default=None, help="Progress line (default: on a terminal only).")
+@progress_options
 @log_options
 @handle_errors
 def command(
@@ -79,7 +79,7 @@ def command(
     config: Any,
     fail_fast: bool,
     read_options: Any,
-    progress: bool | None,
+    progress: Any,
     allow_partial: bool,
 ) -> None:
     """Translate PATHs (files, directories, globs; `-` or nothing for stdin) into the --to languages.
@@ -100,6 +100,7 @@ def command(
     from ..processors.translate import MISSING
     from ..report import RunReport
     from ..worker import OutputSpec, Worker
+    from .progress import Progress, count_files
 
     paths = list(inputs) or ["-"]
     reading_stdin(paths)
@@ -124,22 +125,25 @@ def command(
     )
     output = OutputSpec(None, "jsonl" if fmt == "jsonl" else "txt")  # txt: the original, then each translation
     worker = Worker(spec, output, dedupe=False, read_options=read_options, fail_fast=fail_fast)
-    meter = Progress(False if quiet() else progress)
     headers = len(paths) > 1 or "-" not in paths or len(split_list(targets)) > 1
+
+    def sources() -> Any:
+        return iter_sources(paths, follow_links=read_options.follow_links)
+
+    # a bar on stderr, unless the translations themselves go to the terminal
+    meter = Progress(None, mode=None) if sys.stdout.isatty() else progress(lambda: count_files(sources()), "translate")
     shown = 0
 
     def on_result(result: Any) -> None:
         nonlocal shown
-        meter.update(result.status)
+        meter.update(result)
         if result.status == "failed":
-            meter.close()
-            click.echo(f"FAILED {named(result.source or result.id, result.message or 'failed')}", err=True)
+            meter.echo(f"FAILED {named(result.source or result.id, result.message or 'failed')}")
             return
         for warning in (w for w in result.warnings if w.code == MISSING):
-            meter.close()
-            click.echo(f"WARNING {named(result.source or result.id, warning.message)} ({MISSING})", err=True)
+            meter.echo(f"WARNING {named(result.source or result.id, warning.message)} ({MISSING})")
         if result.status == "skipped":
-            click.echo(f"SKIPPED {named(result.source or result.id, result.message or 'skipped')}", err=True)
+            meter.echo(f"SKIPPED {named(result.source or result.id, result.message or 'skipped')}")
             return
         files = result.files if fmt == "jsonl" else result.files[1:]  # text: the translations only
         for out in files:
@@ -150,7 +154,7 @@ def command(
             shown += 1
 
     def documents() -> Any:
-        for item in iter_sources(paths, follow_links=read_options.follow_links):
+        for item in meter.track(sources()):
             if item.is_stdin:
                 yield from read_bytes(data or b"", "<stdin>", options=read_options)
             elif item.supported:

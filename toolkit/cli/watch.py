@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import format_option, handle_errors, input_options, log_options, partial_option, pipeline_options
+from .common import (
+    format_option,
+    handle_errors,
+    input_options,
+    log_format,
+    log_options,
+    names_option,
+    partial_option,
+    pipeline_options,
+    progress_options,
+)
 from .convert import DEFAULT_FORMAT
 
 if TYPE_CHECKING:
@@ -19,6 +29,7 @@ if TYPE_CHECKING:
 @click.argument("inbox", type=click.Path(file_okay=False, exists=True))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @format_option(DEFAULT_FORMAT)
+@names_option
 @pipeline_options(batch_size=32)
 @click.option(
     "--poll",
@@ -71,11 +82,13 @@ if TYPE_CHECKING:
     help="Take NAME only once NAME+SUFFIX (or STEM+SUFFIX) exists, e.g. --marker .done; markers are removed after.",
 )
 @click.option("--dry-run", is_flag=True, help="List the files it would take now, take nothing, and exit.")
+@progress_options
 @handle_errors
 def command(
     inbox: str,
     outdir: str,
     fmt: str | None,
+    names: str,
     config: Any,
     poll: float,
     settle: float,
@@ -89,6 +102,7 @@ def command(
     ignore_suffixes: tuple[str, ...],
     marker: str | None,
     dry_run: bool,
+    progress: Any,
 ) -> None:
     """Watch INBOX and convert every file dropped into it, exactly once.
 
@@ -97,16 +111,20 @@ def command(
     being written (changing size, still open for writing, temporary names such as *.part or
     .*, --ignore-suffix, no --marker yet) are left alone. Files already in the inbox are taken
     at start (how many is logged; --dry-run lists them). Restarting after a crash finishes the
-    claimed files first. SIGINT/SIGTERM stop after the current batch. Exit code 1 when any
-    document failed.
+    claimed files first. SIGINT/SIGTERM stop after the current batch. OUTDIR/index.ndjson
+    traces each output to its input. A backlog found at start gets a progress bar on a
+    terminal. Exit code 1 when any document failed.
     """
+    from ..report import RunReport
     from ..watch import Inbox, Watcher
     from ..worker import OutputSpec
 
     logger = logging.getLogger("toolkit")
     if logger.level > logging.INFO and logger.level < logging.ERROR:
         logger.setLevel(logging.INFO)  # the service reports each file and its health
-    output = OutputSpec(outdir, fmt or config.output_format or DEFAULT_FORMAT, config.output_options)
+    fmt = fmt or config.output_format or DEFAULT_FORMAT
+    config.check_output(fmt)
+    output = OutputSpec(outdir, fmt, {**config.output_options, **({"names": names} if names != "story" else {})})
     box = Inbox(
         inbox,
         processed=processed_dir,
@@ -119,6 +137,19 @@ def command(
     if dry_run:
         _dry_run(box, outdir)
         return
+    report = RunReport(outdir, keep_failures=False)  # the run index; failures go to failed/
+    meter = progress(lambda: _backlog(box, outdir), "watch")
+    if meter.mode == "lines" and log_format() == "json":
+        meter.close()  # plain lines would break a log of JSON objects; a terminal's bar stays
+
+    def on_file(path: Any, status: str, results: list[Any]) -> None:
+        for result in results:
+            report.add(result)
+        report.flush()
+        meter.advance(1, len(results), sum(1 for r in results if r.status == "failed"))
+        if meter.total is not None and meter.files >= meter.total:
+            meter.close()  # the backlog is done: the service goes on with its log lines
+
     watcher = Watcher(
         box,
         config.pipeline_spec(),
@@ -127,6 +158,7 @@ def command(
         poll=poll,
         health_every=health_every,
         read_options=read_options,
+        on_file=on_file,
     )
 
     def stop(signum: int, _frame: object) -> None:
@@ -137,8 +169,21 @@ def command(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    stats = watcher.run(once=once)
-    raise SystemExit(1 if stats.failed or (stats.partial and not allow_partial) else 0)
+    try:
+        stats = watcher.run(once=once)
+    finally:
+        meter.close()
+        report.finish()
+    if report.report_error:
+        logger.error("%s", report.report_error, extra={"event": "index-error"})
+    raise SystemExit(1 if stats.failed or report.report_error or (stats.partial and not allow_partial) else 0)
+
+
+def _backlog(box: Inbox, outdir: str) -> int | None:
+    """Files a watcher takes at start (a backlog has a progress bar), None when there are none."""
+    box.check_layout(outdir)
+    scan = box.scan(check_writers=True, observe=False)
+    return (len(scan.to_take) + box.orphaned()) or None
 
 
 def _dry_run(box: Inbox, outdir: str) -> None:

@@ -87,6 +87,8 @@ class Source:
 #: A folder holding this folder is an output folder of the toolkit (``toolkit.io.writers.MANIFEST_DIR``):
 #: walks skip it, so a second run never reads the outputs of the first as inputs.
 OUTPUT_MARKER = ".toolkit"
+#: The run index an output folder holds (toolkit.report.INDEX_FILE): never read as an input there.
+RUN_INDEX = "index.ndjson"
 
 FOLLOW_LINKS_HINT = "use --follow-links to read it"
 
@@ -198,6 +200,8 @@ class _Walk:
         or a glob (``regular`` None): nothing for what is skipped. ``real``: its real path."""
         if name == "failures.jsonl" or (regular is not None and (name.startswith(".") or IGNORED_NAMES.match(name))):
             return
+        if name == RUN_INDEX and os.path.isdir(os.path.join(os.path.dirname(path), OUTPUT_MARKER)):
+            return  # an output folder's run index, in a folder named as an input
         if not regular:  # a link, something special, or a glob's match
             try:
                 if not stat.S_ISREG(os.stat(path).st_mode):  # follows a link: its policy comes below

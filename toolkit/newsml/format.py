@@ -20,6 +20,7 @@ and writes no file and leaves the document as it is (warnings come back in the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,7 +28,8 @@ from lxml import etree
 
 from ..document import Document, Notice
 from ..errors import ConfigError, ValidationError
-from ..formats import NO_PREVIOUS, Lookup, OutputFile, Rendering, mark_unchanged
+from ..formats import NO_PREVIOUS, Lookup, OutputFile, Rendering, check_naming, mark_unchanged, name_base, name_locks
+from ..story import safe_name
 from . import build, ids, model, versioning
 from .serialize import to_bytes
 from .validate import OUTPUT_SCHEMAS, check_element
@@ -69,6 +71,15 @@ class Settled:
     outputs: list[_Output]
     warnings: list[Notice] = field(default_factory=list)
     skip: Notice | None = None
+    records: list[OutputFile] = field(default_factory=list)  # name records (names="input")
+
+
+def renamer(key: str, base: str) -> Callable[[str], str]:
+    """Maps a stem made from the story key (``KEY.LANG``) to the same stem made from ``base``."""
+    prefix = safe_name(key)
+    if base == prefix:
+        return lambda stem: stem
+    return lambda stem: base + stem[len(prefix) :] if stem.startswith(prefix + ".") else stem
 
 
 class NewsMLFormat:
@@ -85,8 +96,10 @@ class NewsMLFormat:
         provider_uri: str | None = None,
         plain_text: bool = False,
         now: str | datetime | None = None,
+        names: str = "story",
     ) -> None:
         self.bundle = bool(bundle)
+        self.names = check_naming(names)
         self.settings = model.Settings(
             provider=provider, provider_name=provider_name, provider_uri=provider_uri, plain_text=bool(plain_text)
         )
@@ -94,6 +107,9 @@ class NewsMLFormat:
 
     def story_key(self, doc: Document) -> str:
         return ids.identity(doc, self.settings.provider).key
+
+    def locks(self, doc: Document) -> list[str]:
+        return name_locks(doc, self.names)
 
     # -- rendering -------------------------------------------------------------------------------
 
@@ -103,14 +119,16 @@ class NewsMLFormat:
         story = model.story_of(doc, self.settings)
         warnings = [Notice(code, message, PROCESSOR) for code, message in story.warnings]
         now = self.now or versioning.utc_now()
-        earlier = self._previous(story, previous, warnings)
+        base, records = name_base(doc, story.key, previous, self.names)
+        name = renamer(story.key, base)
+        earlier = self._previous(story, previous, warnings, name)
         plain = self.settings.plain_text
 
         def package(
             pkg: model.PackageModel, items: list[tuple[model.ItemModel, build.Stamp]], stamp: build.Stamp
         ) -> etree._Element:
             refs = [
-                build.ItemRef(m.guid, s.version, m.lang, m.headline, None if self.bundle else f"{m.stem}.xml")
+                build.ItemRef(m.guid, s.version, m.lang, m.headline, None if self.bundle else f"{name(m.stem)}.xml")
                 for m, s in items
             ]
             return build.package_item(pkg, refs, stamp)
@@ -126,11 +144,11 @@ class NewsMLFormat:
         )
         if story_out.stale is not None:
             return Settled(story.key, [], warnings, Notice(STALE, story_out.stale, PROCESSOR))
-        outputs = [_Output(f"{m.stem}.xml", el, m.lang, m.guid, stamp) for m, el, stamp in story_out.items]
+        outputs = [_Output(f"{name(m.stem)}.xml", el, m.lang, m.guid, stamp) for m, el, stamp in story_out.items]
         package_out: _Output | None = None
         if story_out.package is not None:
             pkg, pkg_el, pkg_stamp = story_out.package
-            package_out = _Output(f"{pkg.stem}.xml", pkg_el, pkg.lang, pkg.guid, pkg_stamp, _PACKAGE)
+            package_out = _Output(f"{name(pkg.stem)}.xml", pkg_el, pkg.lang, pkg.guid, pkg_stamp, _PACKAGE)
         original = story.original
         where = doc.source or doc.id
         if self.bundle:
@@ -138,16 +156,16 @@ class NewsMLFormat:
             sent = max(out.stamp.version_created for out in parts)
             sender = self.settings.provider_name or self.settings.provider
             message = build.news_message([out.element for out in parts], sent, sender)
-            name = f"{ids.stem(story.key, 'bundle')}.xml"
-            check_element(message, name, path=where)
+            bundle_name = f"{name(ids.stem(story.key, 'bundle'))}.xml"
+            check_element(message, bundle_name, path=where)
             head = package_out or outputs[0]
-            bundle = _Output(name, message, original.lang, head.guid, head.stamp, _MESSAGE)
-            return Settled(story.key, [bundle], warnings)
+            bundle = _Output(bundle_name, message, original.lang, head.guid, head.stamp, _MESSAGE)
+            return Settled(story.key, [bundle], warnings, records=records)
         if package_out is not None:
             outputs.append(package_out)
         for out in outputs:
             check_element(out.element, out.name, path=where)
-        return Settled(story.key, outputs, warnings)
+        return Settled(story.key, outputs, warnings, records=records)
 
     def elements(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> list[tuple[str, etree._Element, str | None]]:
         """(file name, element, language) of each output of ``doc``, validated (none when stale)."""
@@ -160,16 +178,18 @@ class NewsMLFormat:
             for out in settled.outputs
         ]
         if files:
-            files = mark_unchanged(files, previous([f.name for f in files]))
+            files = mark_unchanged(files + settled.records, previous([f.name for f in files + settled.records]))
         return Rendering(settled.key, files, settled.warnings, settled.skip)
 
-    def _previous(self, story: model.Story, previous: Lookup, warnings: list[Notice]) -> dict[str, versioning.Previous]:
+    def _previous(
+        self, story: model.Story, previous: Lookup, warnings: list[Notice], name: Callable[[str], str]
+    ) -> dict[str, versioning.Previous]:
         if previous is NO_PREVIOUS:
             return {}
-        stems = [item.stem for item in story.items]
+        stems = [name(item.stem) for item in story.items]
         if story.package is not None:
-            stems.append(story.package.stem)
-        stems.append(ids.stem(story.key, "bundle"))
+            stems.append(name(story.package.stem))
+        stems.append(name(ids.stem(story.key, "bundle")))
         earlier = previous([f"{stem}.xml" for stem in stems])
         if not earlier:
             return {}

@@ -21,6 +21,7 @@ import functools
 import hashlib
 import importlib.resources
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -28,11 +29,11 @@ from typing import Any
 
 from ..document import Document, Notice
 from ..errors import ValidationError
-from ..formats import NO_PREVIOUS, Lookup, OutputFile, Rendering, mark_unchanged
+from ..formats import NO_PREVIOUS, Lookup, OutputFile, Rendering, check_naming, mark_unchanged, name_base, name_locks
 from ..text import json_dumps
 from . import ids, model, versioning
 from .build import ItemRef, Stamp
-from .format import STALE, parse_now
+from .format import STALE, parse_now, renamer
 
 PROCESSOR = "ninjs"
 SCHEMA_FILE = "ninjs-schema_3.1.json"
@@ -222,21 +223,29 @@ class NinjsFormat:
         provider_name: str | None = None,
         provider_uri: str | None = None,
         now: str | datetime | None = None,
+        names: str = "story",
     ) -> None:
         self.settings = model.Settings(provider=provider, provider_name=provider_name, provider_uri=provider_uri)
         self.now = parse_now(now)
+        self.names = check_naming(names)
 
     def story_key(self, doc: Document) -> str:
         return ids.identity(doc, self.settings.provider).key
 
+    def locks(self, doc: Document) -> list[str]:
+        return name_locks(doc, self.names)
+
     def settle(
         self, doc: Document, previous: Lookup = NO_PREVIOUS
-    ) -> tuple[str, list[_Object], list[Notice], Notice | None]:
-        """(story key, the objects of every output of ``doc`` validated, warnings, a skip notice when stale)."""
+    ) -> tuple[str, list[_Object], list[Notice], Notice | None, list[OutputFile]]:
+        """(story key, the objects of every output of ``doc`` validated, warnings, a skip notice
+        when stale, the name records to write with them)."""
         story = model.story_of(doc, self.settings)
         warnings = [Notice(code, message, PROCESSOR) for code, message in story.warnings]
         now = self.now or versioning.utc_now()
-        earlier = self._previous(story, previous, warnings)
+        base, records = name_base(doc, story.key, previous, self.names)
+        name = renamer(story.key, base)
+        earlier = self._previous(story, previous, warnings, name)
 
         def package(pkg: model.PackageModel, items: list[tuple[model.ItemModel, Stamp]], stamp: Stamp) -> Json:
             refs = [ItemRef(m.guid, s.version, m.lang, m.headline) for m, s in items]
@@ -252,11 +261,13 @@ class NinjsFormat:
             same=same_content,
         )
         if settled.stale is not None:
-            return story.key, [], warnings, Notice(STALE, settled.stale, PROCESSOR)
-        outputs = [_Object(f"{m.stem}.json", obj, m.lang, m.guid, stamp.version) for m, obj, stamp in settled.items]
+            return story.key, [], warnings, Notice(STALE, settled.stale, PROCESSOR), []
+        outputs = [
+            _Object(f"{name(m.stem)}.json", obj, m.lang, m.guid, stamp.version) for m, obj, stamp in settled.items
+        ]
         if settled.package is not None:
             pkg, obj, stamp = settled.package
-            outputs.append(_Object(f"{pkg.stem}.json", obj, pkg.lang, pkg.guid, stamp.version))
+            outputs.append(_Object(f"{name(pkg.stem)}.json", obj, pkg.lang, pkg.guid, stamp.version))
         for out in outputs:
             problems = validate_ninjs(out.obj)
             if problems:
@@ -264,25 +275,27 @@ class NinjsFormat:
                 raise ValidationError(
                     f"{out.name} is not valid ninjs 3.1: {problems[0]}{more}", path=doc.source or doc.id
                 )
-        return story.key, outputs, warnings, None
+        return story.key, outputs, warnings, None, records
 
     def objects(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> list[tuple[str, Json, str | None]]:
         """(file name, ninjs object, language) of each output of ``doc``, validated (none when stale)."""
         return [(out.name, out.obj, out.lang) for out in self.settle(doc, previous)[1]]
 
     def render(self, doc: Document, previous: Lookup = NO_PREVIOUS) -> Rendering:
-        key, outputs, warnings, skip = self.settle(doc, previous)
+        key, outputs, warnings, skip, records = self.settle(doc, previous)
         files = [
             OutputFile(out.name, to_bytes(out.obj), out.lang, out.guid, out.version, MEDIA_TYPE) for out in outputs
         ]
         if files:
-            files = mark_unchanged(files, previous([f.name for f in files]))
+            files = mark_unchanged(files + records, previous([f.name for f in files + records]))
         return Rendering(key, files, warnings, skip)
 
-    def _previous(self, story: model.Story, previous: Lookup, warnings: list[Notice]) -> dict[str, versioning.Previous]:
+    def _previous(
+        self, story: model.Story, previous: Lookup, warnings: list[Notice], rename: Callable[[str], str]
+    ) -> dict[str, versioning.Previous]:
         if previous is NO_PREVIOUS:
             return {}
-        stems = [item.stem for item in story.items] + ([story.package.stem] if story.package else [])
+        stems = [rename(item.stem) for item in story.items] + ([rename(story.package.stem)] if story.package else [])
         found: dict[str, versioning.Previous] = {}
         for name, data in previous([f"{stem}.json" for stem in stems]).items():
             try:
