@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import OutputError, os_reason
-from .io.writers import atomic_write
+from .io.writers import append, atomic_write
 from .story import is_output
 from .text import json_dumps
 from .worker import Result
@@ -177,17 +177,6 @@ def index_record(result: Result, run_id: str) -> dict[str, object]:
     if result.status != "ok":
         record["message"] = result.message
     return record
-
-
-def append(path: Path, data: bytes) -> None:
-    """Append ``data`` to ``path`` with one ``O_APPEND`` write (looping only on a short write)."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
 
 
 def failure_record(result: Result) -> dict[str, object]:

@@ -9,8 +9,6 @@ import click
 
 from .common import handle_errors, model_store, models_dir_option
 
-_DIR_HELP = "Model directory (default: $TOOLKIT_MODELS_DIR, else $XDG_DATA_HOME/toolkit/models)."
-
 
 def _store(models_dir: str | None):  # type: ignore[no-untyped-def]
     return model_store(models_dir)
@@ -83,7 +81,7 @@ def list_models(models_dir: str | None, fmt: str) -> None:
 
 @command.command("install")
 @click.argument("source", type=click.Path(exists=True))
-@click.option("--models-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
+@models_dir_option(must_exist=False)
 @click.option("--force", is_flag=True, help="Replace an installed model of the same name.")
 @click.option("--max-size", type=click.IntRange(1), help="Largest uncompressed size accepted, in bytes.")
 @handle_errors

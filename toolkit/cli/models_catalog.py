@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .common import handle_errors, model_locations, models_dir_option, split_list
-from .models_get import _DIR_HELP, _catalog, _proxies
+from .models_get import _catalog, _proxies
 
 
 @click.command("catalog")
@@ -20,7 +20,7 @@ from .models_get import _DIR_HELP, _catalog, _proxies
 @click.option("--index-url", help="The argos index to refresh from [default: the catalogue's argos_index_url].")
 @click.option("--catalog", "extra", multiple=True, help="Another catalogue (file or URL, same format): a mirror.")
 @click.option("--allow-http", is_flag=True, help="Accept plain http URLs (e.g. a mirror on the local network).")
-@click.option("--models-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
+@models_dir_option(must_exist=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
 def catalog(

@@ -11,9 +11,7 @@ from typing import Any
 
 import click
 
-from .common import handle_errors, model_store, split_list
-
-_DIR_HELP = "Model directory (default: $TOOLKIT_MODELS_DIR, else $XDG_DATA_HOME/toolkit/models)."
+from .common import handle_errors, model_store, models_dir_option, split_list
 
 
 def _proxies() -> dict[str, str]:
@@ -75,7 +73,7 @@ def _bar(enabled: bool | None):  # type: ignore[no-untyped-def]
 @click.option("--retries", type=click.IntRange(0), default=5, show_default=True, help="Resumes after a drop.")
 @click.option("--quantization", default="int8", show_default=True, help="For models converted here.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
-@click.option("--models-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
+@models_dir_option(must_exist=False)
 @handle_errors
 def fetch(
     what: str,
@@ -142,7 +140,7 @@ def fetch(
 @click.option("--accept-license", is_flag=True, help="For a catalogued model whose licence restricts use.")
 @click.option("--allow-http", is_flag=True, help="Accept plain http URLs for downloads.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
-@click.option("--models-dir", type=click.Path(file_okay=False), help=_DIR_HELP)
+@models_dir_option(must_exist=False)
 @handle_errors
 def convert(
     model: str,

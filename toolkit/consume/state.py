@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from ..errors import OutputError
 from ..io.sinks import Sink, SinkEntry
-from ..io.writers import MANIFEST_DIR, atomic_write
+from ..io.writers import MANIFEST_DIR, append, atomic_write
 from .messages import Message, Outgoing, output_headers
 
 CONSUME_DIR = "consume"
@@ -252,11 +252,7 @@ class FolderLedger:
         return counts
 
     def _append(self, part: str, text: str) -> None:
-        fd = os.open(self._path(part), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, text.encode("utf-8", "surrogatepass"))
-        finally:
-            os.close(fd)
+        append(self._path(part), text.encode("utf-8", "surrogatepass"))
 
     def peek(self, messages: Sequence[Message], part: str) -> None:
         counts = self._load(part)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError, os_reason
-from .writers import alive, atomic_write
+from .writers import alive, atomic_write, write_all
 
 JOURNAL_SUFFIX = ".jsonl"
 _JOURNAL = re.compile(r"^(\d+)\.[0-9a-f]+(?:-\d+)?" + re.escape(JOURNAL_SUFFIX) + "$")
@@ -113,10 +113,7 @@ class DoneJournal:
         stamp = time.time_ns()
         data = "".join(_line(d, s, f, o, stamp, g) for d, s, f, o, g in entries).encode("ascii")
         try:
-            fd = self._open()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(self._open(), data)
         except OSError as exc:
             self.close()  # the next batch starts a new journal rather than append after a torn line
             return OutputError(

@@ -113,9 +113,7 @@ def stage_file(target: Path, data: bytes, folder: Path | None = None) -> str:
         raise os_error(exc, target) from None
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
         finally:
             os.close(fd)
     except BaseException as exc:
@@ -164,6 +162,22 @@ def make_durable(paths: list[str], directory: Path) -> None:
             raise os_error(exc, path) from None
         finally:
             os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (looping only on a short write)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def append(path: str | os.PathLike[str], data: bytes) -> None:
+    """Append ``data`` to ``path`` with one ``O_APPEND`` write (looping only on a short write)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        write_all(fd, data)
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, fsync: bool = True) -> Path:
