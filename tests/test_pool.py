@@ -150,3 +150,39 @@ def test_ctrl_c_prints_the_summary_and_the_resume_hint_without_tracebacks(tmp_pa
         timeout=300,
     )
     assert again.returncode == 0 and b"already done" in again.stderr
+
+
+class _SlowFirst:
+    """Stands in for a Worker in the pool: the first task is slow, every other one instant, so
+    the other process finishes every task queued behind it meanwhile."""
+
+    def setup(self, cpus: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def process(self, items):  # type: ignore[no-untyped-def]
+        if items[0] == 0:
+            time.sleep(0.5)
+        return items
+
+
+def test_a_slow_task_with_every_task_behind_it_done_does_not_stall_the_run():
+    """Found in CI: a process held one slow task while the other finished the five behind it;
+    when the slow one came back all six were reported at once and the pool waited for results
+    no process owed it (the run hung for ever)."""
+    import threading
+
+    from toolkit.pool import WorkerPool
+
+    got: list[int] = []
+    done = threading.Event()
+
+    def run() -> None:
+        WorkerPool(_SlowFirst(), 2).run(([n] for n in range(40)), lambda results: bool(got.extend(results)))
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert done.wait(30), f"the pool stalled after {len(got)} of 40 results"
+    assert got == list(range(40))

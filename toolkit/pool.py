@@ -174,6 +174,11 @@ class WorkerPool:
             for _ in range(self.jobs):
                 self._spawn()
             while True:
+                # report first, then refill: the tasks reported here (a slow one and all those a
+                # faster process finished behind it) may be every task there was
+                while order and order[0].done:
+                    if on_results(order.popleft().collect()):
+                        return
                 while not exhausted and len(order) < limit:
                     items = next(source, None)
                     if items is None:
@@ -183,13 +188,10 @@ class WorkerPool:
                     seq += 1
                     order.append(task)
                     queue.append(task)
-                self._dispatch(queue)
-                while order and order[0].done:
-                    if on_results(order.popleft().collect()):
-                        return
-                if exhausted and not order:
+                if not order:  # every task reported
                     stopped = False
                     return
+                self._dispatch(queue)
                 self._wait(queue)
         finally:
             if stopped:  # stopped early (fail-fast, an error, Ctrl-C): what the workers hold is dropped
