@@ -31,3 +31,17 @@ class Slow(Processor):
     def __call__(self, doc):
         time.sleep(self.seconds)
         return doc
+
+
+class Sleepy(Processor):
+    """Takes ``seconds`` on a document that says SLOW, nothing on the others."""
+
+    name = "sleepy"
+
+    def __init__(self, seconds: float = 1.5):
+        self.seconds = seconds
+
+    def __call__(self, doc):
+        if "SLOW" in doc.raw:
+            time.sleep(self.seconds)
+        return doc

@@ -27,7 +27,7 @@ from toolkit.report import INDEX_FILE, RunReport  # noqa: E402
 from toolkit.worker import OutputSpec, Worker  # noqa: E402
 
 from .conftest import run_toolkit  # noqa: E402
-from .dask_processors import Poison, Slow  # noqa: E402
+from .dask_processors import Poison, Sleepy, Slow  # noqa: E402
 
 NOW = "2024-05-01T12:00:00Z"
 BROKEN = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01"
@@ -466,3 +466,24 @@ def test_readme_library_example_runs_as_written(tmp_path):
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert " 0 failed" in proc.stdout and len(list((tmp_path / "out-library").glob("*.xml"))) > 20
+
+
+def test_a_slow_shard_with_every_shard_behind_it_done_does_not_end_the_run(tmp_path, cluster):
+    """One worker holds a slow first shard while the other finishes every shard the window
+    lets in behind it: when the slow one comes back, all are reported at once and the run
+    must go on submitting (it used to wait on an empty set of futures and stop)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(20):
+        (src / f"{i:03d}.txt").write_text(story(i, " SLOW" if i == 0 else ""), encoding="utf-8")
+    PROCESSORS.register("sleepy", Sleepy)
+    try:
+        worker = Worker(PipelineSpec.from_names(["clean", "sleepy"], batch_size=1), OutputSpec(None, "jsonl"))
+        report = RunReport()
+        work = sharding.shards(sharding.batches(iter_sources([str(src)]), 1, ReadOptions(), report), max_batches=1)
+        seen: list = []
+        dask_engine.DaskRun(cluster, worker, window=2).run(work, lambda results: bool(seen.extend(results)))
+    finally:
+        PROCESSORS.unregister("sleepy")
+    assert [r.source for r in seen] == [str(src / f"{i:03d}.txt") for i in range(20)]
+    assert {r.status for r in seen} == {"ok"}

@@ -303,6 +303,11 @@ class DaskRun:
         exhausted = False
         try:
             while True:
+                # report first, then refill (as the --jobs pool: the shards reported here may be
+                # every shard submitted, and nothing would be left to wait for)
+                while order and order[0].done:
+                    if take(order.popleft().collect()):
+                        return
                 while not exhausted and len(self._futures) < self.window and len(order) < 4 * self.window:
                     shard = next(source, None)
                     if shard is None:
@@ -312,10 +317,7 @@ class DaskRun:
                     seq += 1
                     order.append(task)
                     self._submit(task, pending)
-                while order and order[0].done:
-                    if take(order.popleft().collect()):
-                        return
-                if exhausted and not order:
+                if not order:  # every shard reported
                     return
                 future = next(pending)
                 self._finished(future, self._futures.pop(future), pending)
