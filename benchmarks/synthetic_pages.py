@@ -233,7 +233,8 @@ def _sentences(path: Path) -> list[str]:
 
 
 def _headline(s: str) -> str:
-    return s.rstrip(".!? ")
+    """A headline made from a sentence: no full stop (a question or an exclamation keeps its mark)."""
+    return s.rstrip(". ")
 
 
 def _date(rng: random.Random, lang: str, *, time: bool = False) -> str:

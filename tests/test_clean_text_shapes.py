@@ -292,3 +292,18 @@ def test_label_lines_between_paragraphs_that_are_text_stay(line):
     body = BODY["ru"]
     doc = clean([TITLE["ru"], TITLE["ru"], body[0], line, body[1], body[2]])
     assert line in texts(doc)
+
+
+def test_related_list_whose_headlines_end_with_a_question_or_exclamation_mark_is_removed():
+    # a headline of ten words or more ending with "!" or "?" is not prose; a full stop would be
+    lines = [
+        "Кто будет платить за новые станции метро в нашем городе?",
+        "Жители окраин добились своего и получат сорок новых автобусов!",
+        "Цены на проезд не изменятся",
+    ]
+    doc = clean([TITLE["ru"], TITLE["ru"], *BODY["ru"], UNKNOWN_HEADING["ru"], *lines])
+    assert texts(doc) == BODY["ru"]
+    # but a last paragraph that ends with a full stop stays, even after a heading-like line
+    last = "Жители окраин добились своего и получат сорок новых автобусов уже весной."
+    doc = clean([TITLE["ru"], TITLE["ru"], *BODY["ru"], last])
+    assert texts(doc) == [*BODY["ru"], last]

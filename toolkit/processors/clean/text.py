@@ -559,7 +559,7 @@ class Page:
         kept, rules = self.kept, self.rules
         end = len(kept)
         start = end
-        while start > 0 and not body_like(kept[start - 1].text) and not ends_sentence(kept[start - 1].text):
+        while start > 0 and not _prose(kept[start - 1].text):
             start -= 1
         if start == 0 or start == end:
             return  # no article before it, or nothing after the article
@@ -666,7 +666,18 @@ def _teaser_line(u: Unit, rules: Rules) -> bool:
     if date is not None:
         rest = text[date.end :].strip(" ,;:|-–—/")
         return not rest or (headline_like(rest) or (words(rest) >= 2 and not ends_sentence(rest)))
-    return headline_like(text) and words(text) <= 20 and not ends_sentence(text)
+    return headline_like(text) and words(text) <= 20 and not _ends_statement(text)
+
+
+def _prose(text: str) -> bool:
+    """:func:`body_like`, but a headline's "?" or "!" does not make a line prose; a full stop does."""
+    n = words(text)
+    return n >= 25 or (n >= 10 and _ends_statement(text))
+
+
+def _ends_statement(text: str) -> bool:
+    """Ends with a full stop (or an ellipsis): prose; a headline ends bare, or with "?" or "!"."""
+    return ends_sentence(text) and text.rstrip(_CLOSE)[-1:] not in "?!"
 
 
 def _heading_line(text: str) -> bool:
