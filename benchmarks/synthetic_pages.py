@@ -17,6 +17,8 @@ The boilerplate wording comes in two sets per language:
   is checked against every shipped phrase list by code (:func:`held_out_only`); one that
   the lexicons know is dropped from the held-out set (and reported), so the held-out score
   measures the structural rules, not the lexicon. Do not add these phrases to the lexicons.
+  Their failures were looked at while the structural rules were fixed;
+* ``fresh``: a second unseen set, written after those fixes and never tuned on.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pathlib import Path
 
 from toolkit.processors.clean.markers import default_markers, key
 
+#: The wording sets, in turn page by page.
+WORDINGS = ("known", "held-out", "fresh")
 #: langid training file -> marker file of the language
 LANGS = {"tr": "tr", "ru": "ru", "kk": "kk", "uz": "uz-Latn", "uz_Cyrl": "uz-Cyrl", "ky": "ky", "en": "en"}
 
@@ -182,6 +186,47 @@ HELD_OUT: dict[str, dict[str, list[str]]] = {
 }
 
 
+#: A second unseen set, written after the structural rules were fixed against HELD_OUT (whose
+#: failures were looked at): nothing was tuned on these. Also checked against the lexicons.
+FRESH: dict[str, dict[str, list[str]]] = {
+    "tr": {
+        "heading": ["Daha fazla haber için", "Son eklenenler", "Gündemden başlıklar"],
+        "credit": ["Foto muhabiri", "Çekim"],
+        "teaser": ["Şunu da okuyabilirsiniz", "Dikkatinizi çekebilir"],
+    },
+    "ru": {
+        "heading": ["Лента новостей раздела", "Ещё истории", "Продолжение темы"],
+        "credit": ["Фотограф издания", "Съёмка"],
+        "teaser": ["Не менее интересно", "Стоит прочесть"],
+    },
+    "kk": {
+        "heading": ["Басқа жаңалықтар легі", "Тағы не оқуға болады", "Оқиғалар желісі"],
+        "credit": ["Фототілші", "Түсірілім"],
+        "teaser": ["Бұл да қызықты", "Оқуға тұрарлық"],
+    },
+    "uz": {
+        "heading": ["Boshqa xabarlar tasmasi", "Yana nimalar bor", "So'nggi maqolalar"],
+        "credit": ["Fotomuxbir", "Suratchi"],
+        "teaser": ["Bu ham qiziq", "O'qishga arziydi"],
+    },
+    "uz_Cyrl": {
+        "heading": ["Бошқа хабарлар тасмаси", "Яна нималар бор", "Сўнгги мақолалар"],
+        "credit": ["Фотомухбир", "Суратчи"],
+        "teaser": ["Бу ҳам қизиқ", "Ўқишга арзийди"],
+    },
+    "ky": {
+        "heading": ["Башка кабарлар тасмасы", "Дагы эмне окуса болот", "Акыркы макалалар"],
+        "credit": ["Фотокабарчы", "Сүрөтчү"],
+        "teaser": ["Бул да кызыктуу", "Окууга арзыйт"],
+    },
+    "en": {
+        "heading": ["Further headlines", "In other news", "Latest from the desk"],
+        "credit": ["Staff photographer", "Camera"],
+        "teaser": ["Also interesting", "Don't skip this"],
+    },
+}
+
+
 def _lexicon_keys() -> set[str]:
     markers = default_markers()
     return {key(p) for name, phrases in markers.lists.items() for p in phrases if name not in ("weekdays",)}
@@ -261,13 +306,14 @@ def build_pages(train: Path, *, seed: int, per_language: int) -> tuple[list[Page
         sents = _sentences(train / f"{lang}.txt")
         short = [s for s in sents if 4 <= len(s.split()) <= 11]
         long = [s for s in sents if len(s.split()) >= 8]
-        held = {}
-        for kind, phrases in HELD_OUT[lang].items():
-            held[kind], seen = held_out_only(phrases, known_keys)
-            dropped.setdefault(lang, []).extend(seen)
-        sets = {"known": known_wording(lang), "held-out": held}
+        sets = {"known": known_wording(lang)}
+        for name, table in (("held-out", HELD_OUT), ("fresh", FRESH)):
+            sets[name] = {}
+            for kind, phrases in table[lang].items():
+                sets[name][kind], seen = held_out_only(phrases, known_keys)
+                dropped.setdefault(lang, []).extend(seen)
         for n in range(per_language):
-            wording = "known" if n % 2 == 0 else "held-out"
+            wording = WORDINGS[n % len(WORDINGS)]
             pages.append(_page(rng, lang, wording, sets[wording], short, long))
     return pages, dropped
 
