@@ -221,3 +221,89 @@ def test_a_bare_link_on_its_own_line_is_removed():
     assert {r.rule for r in doc.removed if r.text.startswith("https://")} == {"link"}
     doc = clean([TITLE["en"], TITLE["en"], body[0], "See https://www.example.com for the timetable.", *body[1:]])
     assert "See https://www.example.com for the timetable." in texts(doc)
+
+
+# one-word labels (no photo / read word, in no marker file): found by the synthetic pages benchmark
+ONE_WORD_CREDITS = [
+    ("ru", "Снимал: Иван Петров"),
+    ("kk", "Түсірген: Айгүл Сейтова"),
+    ("tr", "Objektif: Mehmet Yılmaz"),
+    ("en", "Lens: Emily Stone"),
+    ("ky", "Тарткан: Бакыт Жолдошев"),
+]
+
+
+@pytest.mark.parametrize(("lang", "line"), ONE_WORD_CREDITS)
+def test_one_word_label_credit_above_the_text_is_removed(lang, line):
+    doc = clean([TITLE[lang], TITLE[lang], line, *BODY[lang]])
+    assert texts(doc) == BODY[lang] and doc.title == TITLE[lang]
+
+
+@pytest.mark.parametrize(("lang", "line"), ONE_WORD_CREDITS)
+def test_repeated_one_word_label_credit_never_becomes_the_title(lang, line):
+    # the credit repeats before the title does: the title is still the headline
+    doc = clean([TITLE[lang], line, line, TITLE[lang], *BODY[lang]])
+    assert doc.title == TITLE[lang]
+    assert texts(doc) == BODY[lang]
+
+
+def test_a_repeated_headline_with_a_one_word_label_is_still_the_title():
+    title = "Brexit: Johnson Wins"
+    doc = clean([title, title, *BODY["en"]])
+    assert doc.title == title
+
+
+@pytest.mark.parametrize(("lang", "line"), ONE_WORD_CREDITS)
+def test_credit_after_the_text_and_before_the_related_list_is_removed(lang, line):
+    doc = clean([TITLE[lang], TITLE[lang], *BODY[lang], line, UNKNOWN_HEADING[lang] + ":", *HEADLINES[lang]])
+    assert texts(doc) == BODY[lang]
+    doc = clean([TITLE[lang], TITLE[lang], *BODY[lang], line])  # the credit alone under the text
+    assert texts(doc) == BODY[lang]
+
+
+# teaser labels without a read / see word (in no marker file)
+TEASER_LABELS = [
+    ("ru", "Это тоже интересно: Метро продлят до аэропорта"),
+    ("ru", "Загляните сюда: Цены на проезд не изменятся"),
+    ("kk", "Назар аударыңыз: Жол ақысы өзгермейді"),
+    ("tr", "Gözden kaçırmayın: Bilet fiyatları değişmeyecek"),
+    ("en", "Worth a look: New trams join the network"),
+    ("en", "You may have missed: Fares will not change this year"),
+    ("uz-Latn", "Qiziq bo'lishi mumkin: Yangi tramvaylar yo'lga chiqadi"),
+]
+
+
+@pytest.mark.parametrize(("lang", "line"), TEASER_LABELS)
+def test_label_and_headline_between_paragraphs_is_removed(lang, line):
+    body = BODY[lang]
+    doc = clean([TITLE[lang], TITLE[lang], body[0], line, body[1], body[2]])
+    assert texts(doc) == body
+    assert {r.rule for r in doc.removed if r.text == line} == {"read-also"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Токаев заявил: «Мы продолжим реформы»",  # a quote, whole
+        "Вопрос журналиста: когда откроют метро?",  # a question
+    ],
+)
+def test_label_lines_between_paragraphs_that_are_text_stay(line):
+    body = BODY["ru"]
+    doc = clean([TITLE["ru"], TITLE["ru"], body[0], line, body[1], body[2]])
+    assert line in texts(doc)
+
+
+def test_related_list_whose_headlines_end_with_a_question_or_exclamation_mark_is_removed():
+    # a headline of ten words or more ending with "!" or "?" is not prose; a full stop would be
+    lines = [
+        "Кто будет платить за новые станции метро в нашем городе?",
+        "Жители окраин добились своего и получат сорок новых автобусов!",
+        "Цены на проезд не изменятся",
+    ]
+    doc = clean([TITLE["ru"], TITLE["ru"], *BODY["ru"], UNKNOWN_HEADING["ru"], *lines])
+    assert texts(doc) == BODY["ru"]
+    # but a last paragraph that ends with a full stop stays, even after a heading-like line
+    last = "Жители окраин добились своего и получат сорок новых автобусов уже весной."
+    doc = clean([TITLE["ru"], TITLE["ru"], *BODY["ru"], last])
+    assert texts(doc) == [*BODY["ru"], last]

@@ -50,6 +50,8 @@ _INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 _BLANK_CHARS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _WS_ONLY = re.compile(r"^[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]*$")
 _CLOSE = "\"'»”’) "
+_QUOTES_OPEN = "\"'«“„‘"
+_QUOTES_CLOSE = "\"'»”’“"
 _ONLY_PUNCT = re.compile(r"^[\W_]+$")
 _BARE_LINK = re.compile(r"^[<(\[]?(?:https?://|www\.)\S+$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'»”’)]*\s+(?=[\"'«“„‘(]?[^\W\d_])")
@@ -250,6 +252,7 @@ def find_repeated_title(units: list[Unit], rules: Rules) -> int | None:
     """Index of the first unit whose text repeats within the top of the page."""
     window = units[:TITLE_WINDOW]
     seen: dict[str, int] = {}
+    fallback: int | None = None
     for i, u in enumerate(window):
         if not 2 <= u.n <= 30 or u.text.rstrip(_CLOSE).endswith("."):
             continue  # (tested before the key: long paragraphs never need theirs)
@@ -258,11 +261,18 @@ def find_repeated_title(units: list[Unit], rules: Rules) -> int | None:
             continue
         if k in seen:
             first = seen[k]
-            if not _furniture(rules, units[first]) and not _name_label(units[first].text):
-                return first
+            text = units[first].text
+            if _furniture(rules, units[first]) or _name_label(text):
+                continue
+            if _name_label(text, loose=True):
+                # "Снимал: Иван Петров" repeated (a credit whose one-word label no list knows):
+                # the title only when nothing else repeats ("Brexit: Johnson Wins" may be one)
+                fallback = first if fallback is None else fallback
+                continue
+            return first
         else:
             seen[k] = i
-    return None
+    return fallback
 
 
 def find_known_title(units: list[Unit], title: str) -> int | None:
@@ -322,6 +332,7 @@ class Page:
         self.kept: list[Unit] = []
         self.in_head = True  # no paragraph of prose kept yet
         self.pending: list[Unit] = []  # short lines kept in the head: title candidates
+        self._at = 0  # index of the unit being classified
 
     def run(self) -> None:
         units, r = self.units, self.result
@@ -339,6 +350,7 @@ class Page:
         i = 0
         while i < len(units):
             u = units[i]
+            self._at = i
             if title_key and abs(len(u.text) - len(title_text or "")) <= 8 and u.key == title_key:
                 if i == title_at and self.mode == "text":
                     r.remove(u, "title", "the headline, kept as the document title")
@@ -436,7 +448,7 @@ class Page:
             r.byline = r.byline or byline
             r.remove(u, "byline", f"byline ({byline})")
             return "drop"
-        if self.in_head and _name_label(text):
+        if self.in_head and _name_label(text, loose=True):
             r.remove(u, "byline", "a 'label: Name' line above the article (byline or credit)")
             return "drop"
         if _ONLY_PUNCT.match(text):
@@ -451,7 +463,39 @@ class Page:
         if not self.in_head and self._dated_teaser(u):
             r.remove(u, "dated-teaser", "dated headline of another story")
             return "drop"
+        if not self.in_head and self._teaser_between(u):
+            r.remove(u, "read-also", "a '<label>: <headline>' line between two paragraphs (link to another story)")
+            return "drop"
         return "keep"
+
+    def _teaser_between(self, u: Unit) -> bool:
+        """``<Label>: <Headline>`` alone between two paragraphs of prose (``Это тоже интересно:
+        ...``, ``Worth a look: ...``): an inline teaser whatever the label's words."""
+        text = u.text
+        if u.n > 30 or body_like(text) or not self.kept or not body_like(self.kept[-1].text):
+            return False
+        nxt = self.units[self._at + 1] if self._at + 1 < len(self.units) else None
+        if nxt is None or not body_like(nxt.text):
+            return False
+        split = label_split(text)
+        if split is None:
+            return False
+        label, rest = split
+        rest = rest.strip()
+        # the label in sentence case ("Worth a look", "Это тоже интересно"): a name over a quote
+        # ("Президент Токаев: Мы продолжим реформы") is in title case; a quote whole ("Он сказал:
+        # «...»") is the text's
+        later = label.split()[1:]
+        return (
+            1 <= len(later) <= 4
+            and label[:1].isupper()
+            and all(w[:1].islower() for w in later)
+            and not (rest[:1] in _QUOTES_OPEN and rest.rstrip()[-1:] in _QUOTES_CLOSE)
+            and not _name_label(text, loose=True)
+            and headline_like(rest)
+            and _starts_sentence(rest)
+            and not rest.rstrip(_CLOSE).endswith("?")
+        )
 
     def _copyright(self, u: Unit, cr: Copyright) -> None:
         r = self.result
@@ -515,11 +559,23 @@ class Page:
         kept, rules = self.kept, self.rules
         end = len(kept)
         start = end
-        while start > 0 and not body_like(kept[start - 1].text) and not ends_sentence(kept[start - 1].text):
+        while start > 0 and not _prose(kept[start - 1].text):
             start -= 1
         if start == 0 or start == end:
             return  # no article before it, or nothing after the article
         run = kept[start:end]
+        # "label: Name" lines after the article ("Снимал: Иван Петров" under the text): credits
+        credits = [u for u in run if _name_label(u.text, loose=True)]
+        for u in credits:
+            self.result.remove(u, "byline", "a 'label: Name' line after the article (credit or byline)")
+            kept.remove(u)
+        if credits:
+            gone = {id(u) for u in credits}
+            self.pending = [u for u in self.pending if id(u) not in gone]
+            run = [u for u in run if id(u) not in gone]
+            end = len(kept)
+            if not run:
+                return
         heading = _heading_line(run[0].text) and not _teaser_line(run[0], rules)
         lines = run[1:] if heading else run
         if not all(_teaser_line(u, rules) for u in lines):
@@ -557,7 +613,9 @@ class Page:
         if r.title is None and self.mode == "text" and self.pending:
             # the head's first headline-like line is the title; short labels before it are header
             candidates = [
-                u for u in self.pending if _headline_ish(u.text) and u is not kept[-1] and not _name_label(u.text)
+                u
+                for u in self.pending
+                if _headline_ish(u.text) and u is not kept[-1] and not _name_label(u.text, loose=True)
             ]
             chosen = next((u for u in candidates if words(u.text) >= 3), candidates[0] if candidates else None)
             if chosen is not None:
@@ -578,8 +636,12 @@ class Page:
             r.title_derived = True
 
 
-def _name_label(text: str) -> bool:
-    """``Label: Name Surname`` (a credit or byline whose label the markers do not know): never a title."""
+def _name_label(text: str, *, loose: bool = False) -> bool:
+    """``Label: Name Surname`` (a credit or byline whose label the markers do not know): never a title.
+
+    ``loose``: a one-word label too (``Снимал: Иван Петров``, ``Lens: Emily Stone``), which
+    a headline can also have (``Brexit: Johnson Wins``): used where the position says furniture.
+    """
     split = label_split(text)
     if split is None:
         return False
@@ -589,7 +651,7 @@ def _name_label(text: str) -> bool:
     # label is a headline's: "Tokyo Olympics: Final Day Recap"), and a name of two to four words
     rest = label.split()[1:]
     return (
-        1 <= len(rest) <= 2
+        (0 if loose else 1) <= len(rest) <= 2
         and all(w[:1].islower() for w in rest)
         and 2 <= words(name) <= 4
         and _capitalised(name)
@@ -604,7 +666,18 @@ def _teaser_line(u: Unit, rules: Rules) -> bool:
     if date is not None:
         rest = text[date.end :].strip(" ,;:|-–—/")
         return not rest or (headline_like(rest) or (words(rest) >= 2 and not ends_sentence(rest)))
-    return headline_like(text) and words(text) <= 20 and not ends_sentence(text)
+    return headline_like(text) and words(text) <= 20 and not _ends_statement(text)
+
+
+def _prose(text: str) -> bool:
+    """:func:`body_like`, but a headline's "?" or "!" does not make a line prose; a full stop does."""
+    n = words(text)
+    return n >= 25 or (n >= 10 and _ends_statement(text))
+
+
+def _ends_statement(text: str) -> bool:
+    """Ends with a full stop (or an ellipsis): prose; a headline ends bare, or with "?" or "!"."""
+    return ends_sentence(text) and text.rstrip(_CLOSE)[-1:] not in "?!"
 
 
 def _heading_line(text: str) -> bool:
