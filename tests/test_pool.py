@@ -136,6 +136,12 @@ def test_workers_end_with_their_parent_and_a_reader_gets_eof(tmp_path, sig):
 
 def test_ctrl_c_prints_the_summary_and_the_resume_hint_without_tracebacks(tmp_path):
     proc, workers = _start(tmp_path)
+    # a batch journalled as done first: outputs seen on disk may all belong to batches still in
+    # flight (seen in CI on a loaded machine), which Ctrl-C abandons and --resume redoes
+    journal = tmp_path / "out" / ".toolkit" / "done"
+    deadline = time.monotonic() + 60
+    while not any(p.stat().st_size for p in journal.glob("*.jsonl")) and time.monotonic() < deadline:
+        time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends: the whole foreground group
     _, err = proc.communicate(timeout=10)
     text = err.decode()
