@@ -236,13 +236,15 @@ def bench_text_pages(limit: int | None) -> None:
         acc[1] += good / max(1, sum(given.values())) if given else 1.0
         acc[2] += key(got_title) == key(title)
         acc[3] += 1
+        scraped = Counter(score.tokens(raw))
+        acc[4] += sum((scraped & truth).values()) / max(1, sum(scraped.values()))
     print("plain text from real sites (DEV pages as scraped text; split by site):")
-    total = [sum(v[i] for v in sums.values()) for i in range(4)]
+    total = [sum(v[i] for v in sums.values()) for i in range(5)]
     for name, acc in [*sums.items(), ("all", total)]:
         n = max(1, acc[3])
         print(
             f"  {name:<9} {int(acc[3]):4d} pages  body precision {acc[0] / n:.3f}  "
-            f"body recall {acc[1] / n:.3f}  title right {acc[2] / n:.3f}"
+            f"body recall {acc[1] / n:.3f}  title right {acc[2] / n:.3f}  (the input's precision {acc[4] / n:.3f})"
         )
 
 
