@@ -183,28 +183,6 @@ READ_ALSO = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "line"), READ_ALSO)
-def test_read_also_line_inside_the_text_is_removed(lang, line):
-    body = BODY[lang]
-    doc = clean([TITLE[lang], TITLE[lang], body[0], line, body[1], body[2]])
-    assert texts(doc) == body
-    assert {r.rule for r in doc.removed if r.text == line} == {"read-also"}
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        "Фотограф говорит: он снимал этот город много лет.",  # prose after a photo word
-        "Президент Токаев: Мы продолжим реформы",  # a quote under a name, no read / see word
-        "The plan in short: forty buses, two stations",
-    ],
-)
-def test_label_lines_that_are_text_stay(line):
-    body = BODY["en"]
-    doc = clean([TITLE["en"], TITLE["en"], body[0], line, body[1], body[2]])
-    assert line in texts(doc)
-
-
 @pytest.mark.parametrize("page", ["Photo: .\n\nPhoto:\n\nRelated © ©\n\nnews © ©", "A b c\n\nD e f\n\nG h i"])
 def test_pages_that_are_only_short_lines_clean_without_error(page):
     """Found by the fuzz test: a headline run removed as related news was still a title candidate."""
@@ -273,25 +251,32 @@ TEASER_LABELS = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "line"), TEASER_LABELS)
-def test_label_and_headline_between_paragraphs_is_removed(lang, line):
+def between_paragraphs(lang: str, line: str) -> list[str]:
+    """A page with ``line`` between the first and second paragraphs of the article."""
     body = BODY[lang]
-    doc = clean([TITLE[lang], TITLE[lang], body[0], line, body[1], body[2]])
-    assert texts(doc) == body
+    return [TITLE[lang], TITLE[lang], body[0], line, body[1], body[2]]
+
+
+# "read also" lines with a marker word, and teaser labels without one
+@pytest.mark.parametrize(("lang", "line"), READ_ALSO + TEASER_LABELS)
+def test_label_and_headline_between_paragraphs_is_removed(lang, line):
+    doc = clean(between_paragraphs(lang, line))
+    assert texts(doc) == BODY[lang]
     assert {r.rule for r in doc.removed if r.text == line} == {"read-also"}
 
 
 @pytest.mark.parametrize(
-    "line",
+    ("lang", "line"),
     [
-        "Токаев заявил: «Мы продолжим реформы»",  # a quote, whole
-        "Вопрос журналиста: когда откроют метро?",  # a question
+        ("en", "Фотограф говорит: он снимал этот город много лет."),  # prose after a photo word
+        ("en", "Президент Токаев: Мы продолжим реформы"),  # a quote under a name, no read / see word
+        ("en", "The plan in short: forty buses, two stations"),
+        ("ru", "Токаев заявил: «Мы продолжим реформы»"),  # a quote, whole
+        ("ru", "Вопрос журналиста: когда откроют метро?"),  # a question
     ],
 )
-def test_label_lines_between_paragraphs_that_are_text_stay(line):
-    body = BODY["ru"]
-    doc = clean([TITLE["ru"], TITLE["ru"], body[0], line, body[1], body[2]])
-    assert line in texts(doc)
+def test_label_lines_between_paragraphs_that_are_text_stay(lang, line):
+    assert line in texts(clean(between_paragraphs(lang, line)))
 
 
 def test_related_list_whose_headlines_end_with_a_question_or_exclamation_mark_is_removed():
