@@ -114,8 +114,6 @@ def command(
     reading_stdin(inputs)
     if dask_address and jobs != 1:
         raise ConfigError("--jobs sizes the local process pool: with --dask the cluster's workers run the batches")
-    if dask_address and fail_fast:
-        raise ConfigError("--fail-fast runs in one process: not with --dask")
     if not dask_address and any(is_url(i) for i in (*inputs, outdir)):
         raise ConfigError("URL inputs and outputs (s3://, memory://, ...) need --dask (local:N runs on this machine)")
     output = OutputSpec(outdir, fmt, options)
@@ -123,7 +121,6 @@ def command(
         if resume or jobs != 1 or dask_address:
             raise ConfigError("-o - (standard output) takes neither --resume, --jobs nor --dask")
         output = OutputSpec(None, fmt, options, sink=stdout_sink)
-    worker = Worker(config.pipeline_spec(), output, resume=resume, fail_fast=fail_fast, read_options=read_options)
     local = not dask_address and outdir != "-"  # the inputs a progress bar can count: local files
 
     def sources() -> Any:  # walked lazily (twice with a progress bar: once to count, no file read)
@@ -155,11 +152,15 @@ def command(
                 output,
                 dask=dask_address,
                 resume=resume,
+                fail_fast=fail_fast,
                 read_options=read_options,
                 on_result=on_result,
                 report=report,
             )
         else:
+            worker = Worker(
+                config.pipeline_spec(), output, resume=resume, fail_fast=fail_fast, read_options=read_options
+            )
             run(worker, meter.track(sources()), jobs=jobs or cpus(), report=report, on_result=on_result)
         meter.finish()
     except KeyboardInterrupt:
