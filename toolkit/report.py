@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import OutputError, os_reason
+from .io.readers import RUN_INDEX
 from .io.writers import append, atomic_write
-from .story import is_output
 from .text import json_dumps
 from .worker import Result
 
 FAILURES_FILE = "failures.jsonl"
-INDEX_FILE = "index.ndjson"
+INDEX_FILE = RUN_INDEX  # the name walks of an output folder skip
 #: Index lines are appended when this many are waiting, or after INDEX_SECONDS.
 INDEX_BATCH = 512
 INDEX_SECONDS = 1.0
@@ -99,7 +99,7 @@ class RunReport:
         if any(w.code == PARTIAL for w in result.warnings):
             self.partial += 1
         if result.status == "ok":
-            self.files_written += sum(1 for o in result.outputs if o.written and is_output(o.name))
+            self.files_written += sum(1 for o in result.outputs if o.written)
 
     def flush(self) -> None:
         """Append the index lines waiting (one write); a failure is kept in ``report_error``."""
@@ -162,7 +162,7 @@ def new_run_id() -> str:
 
 def index_record(result: Result, run_id: str) -> dict[str, object]:
     """The index line of one document (see the module documentation)."""
-    outputs = [o for o in result.outputs if is_output(o.name)]
+    outputs = result.outputs  # outputs only: the worker leaves out the name records
     record: dict[str, object] = {
         "run": run_id,
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

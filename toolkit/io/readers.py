@@ -87,7 +87,7 @@ class Source:
 #: A folder holding this folder is an output folder of the toolkit (``toolkit.io.writers.MANIFEST_DIR``):
 #: walks skip it, so a second run never reads the outputs of the first as inputs.
 OUTPUT_MARKER = ".toolkit"
-#: The run index an output folder holds (toolkit.report.INDEX_FILE): never read as an input there.
+#: The run index an output folder holds (``toolkit.report.INDEX_FILE``): never read as an input there.
 RUN_INDEX = "index.ndjson"
 
 FOLLOW_LINKS_HINT = "use --follow-links to read it"
